@@ -1,0 +1,50 @@
+# spark_mlops — every target does its own set-up; stamps keep repeats fast.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JARS_STAMP := $(VENV)/.jars
+DEMO_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint bench clean help
+
+help:
+	@echo "make demo   - run the end-to-end demo on generated data (local Spark, Delta, SQLite MLflow)"
+	@echo "make test   - run the test suite"
+	@echo "make lint   - ruff + mypy"
+	@echo "make bench  - side-by-side benchmarks (bench/results/)"
+	@echo "make setup  - venv in .venv, pinned packages, Delta jars (done by the targets above)"
+
+setup: $(STAMP) $(JARS_STAMP)
+
+$(STAMP): setup.py requirements/constraints.txt
+	@command -v java >/dev/null || { echo "Java 17 is required (java not on PATH)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements/constraints.txt -e '.[dev]' || { \
+	  echo "pip install failed: check that PyPI is reachable (pip's proxy settings), then run make setup again"; exit 1; }
+	touch $@
+
+# Delta jars: fetched once with Maven into ~/.cache/spark_mlops/jars (SPARK_MLOPS_JARS_DIR overrides).
+$(JARS_STAMP): $(STAMP)
+	$(PY) -c "import sys; from spark_mlops.jars import main; sys.exit(main(['fetch']))"
+	touch $@
+
+demo: setup
+	$(PY) -m spark_mlops.cli demo $(DEMO_ARGS)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check spark_mlops jobs tests bench
+	$(VENV)/bin/ruff format --check spark_mlops jobs tests bench
+	$(VENV)/bin/mypy spark_mlops
+
+bench: setup
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) spark_mlops_data mlflow.db .pytest_cache .mypy_cache .ruff_cache

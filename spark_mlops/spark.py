@@ -1,0 +1,109 @@
+"""The SparkSession: reuse the one a platform gives us, or build a local one with Delta.
+
+On Databricks, EMR or under ``spark-submit`` a session is already active and is returned untouched.
+Locally, :func:`get_spark` builds one with the Delta SQL extension and catalog and the Delta jars from
+the cache on ``spark.jars`` (fetched once by ``make setup``), so a start needs no network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from spark_mlops.jars import delta_jars
+
+__all__ = ["LOCAL_DEFAULTS", "get_spark", "is_connect", "job_description"]
+
+log = logging.getLogger(__name__)
+
+#: Settings applied to a locally built session (callers' ``conf`` wins).
+LOCAL_DEFAULTS: dict[str, str] = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    # A laptop or CI box has few cores: the default of 200 shuffle partitions is pure overhead.
+    "spark.sql.shuffle.partitions": "8",
+    "spark.databricks.delta.snapshotPartitions": "2",
+    "spark.databricks.delta.retentionDurationCheck.enabled": "false",
+}
+
+
+def _active_session() -> SparkSession | None:
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        return session
+    # A Spark Connect session is not seen by the classic getActiveSession. Only look when the Connect
+    # client is already imported: if it is not, no Connect session can exist (and importing it without
+    # its grpc extras has side effects).
+    connect = sys.modules.get("pyspark.sql.connect.session")
+    if connect is None:
+        return None
+    return connect.SparkSession.getActiveSession()
+
+
+def get_spark(
+    app_name: str = "spark_mlops",
+    master: str | None = None,
+    conf: Mapping[str, Any] | None = None,
+) -> SparkSession:
+    """Return the active SparkSession, or build a local one configured for Delta.
+
+    Args:
+        app_name: Application name of a newly built session.
+        master: Spark master of a newly built session (default ``local[*]``).
+        conf: Extra Spark settings for a newly built session; they override :data:`LOCAL_DEFAULTS`.
+            Ignored (with a debug log) when a session is already active.
+
+    Returns:
+        The SparkSession.
+
+    Raises:
+        SparkSetupError: no session is active and the Delta jars are not in the cache.
+    """
+    active = _active_session()
+    if active is not None:
+        if conf:
+            log.debug("an active SparkSession exists; ignoring conf %s", sorted(conf))
+        return active
+    jars = delta_jars()
+    settings: dict[str, Any] = dict(LOCAL_DEFAULTS)
+    settings.update(conf or {})
+    existing = [j for j in str(settings.get("spark.jars", "")).split(",") if j]
+    settings["spark.jars"] = ",".join([str(j) for j in jars] + existing)
+    builder = SparkSession.builder.appName(app_name).master(master or "local[*]")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    log.info("starting a local SparkSession (%s) with Delta", master or "local[*]")
+    return builder.getOrCreate()
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """True when ``spark`` is a Spark Connect session (no JVM, no ``sparkContext``)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+@contextlib.contextmanager
+def job_description(spark: SparkSession, text: str) -> Iterator[None]:
+    """Label the Spark jobs run inside the block (shown in the Spark UI and event log).
+
+    Uses ``setJobDescription``, never ``setJobGroup``, so a caller's job group (used by tests and
+    schedulers to count or cancel jobs) is left alone. A no-op on Spark Connect.
+    """
+    if is_connect(spark):
+        yield
+        return
+    sc = spark.sparkContext
+    previous = sc.getLocalProperty("spark.job.description")
+    sc.setJobDescription(text)
+    try:
+        yield
+    finally:
+        sc.setLocalProperty("spark.job.description", previous)  # type: ignore[arg-type]

@@ -1,0 +1,105 @@
+"""Shared fixtures: one SparkSession per test run, temp Delta paths, a temp SQLite MLflow store.
+
+Session settings follow DESIGN.md: ``local[2]``, 2 shuffle partitions, AQE off (deterministic job
+counts), UI off, UTC, warehouse in a temp folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# A temp MLflow store for the whole run, set before anything imports mlflow.
+_TMP_ROOT = Path(os.environ.get("SPARK_MLOPS_TEST_TMP", "/tmp"))
+_SESSION_TMP = _TMP_ROOT / f"spark-mlops-tests-{uuid.uuid4().hex[:8]}"
+_SESSION_TMP.mkdir(parents=True, exist_ok=True)
+os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{_SESSION_TMP / 'mlflow.db'}"
+os.environ.setdefault("SPARK_MLOPS_HOME", str(_SESSION_TMP / "home"))
+os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+
+TEST_SPARK_CONF = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.ui.enabled": "false",
+    "spark.driver.host": "127.0.0.1",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.warehouse.dir": str(_SESSION_TMP / "warehouse"),
+    "spark.driver.memory": "2g",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def session_tmp() -> Path:
+    """A folder shared by the whole test run."""
+    return _SESSION_TMP
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """The one SparkSession of the test run (real Spark with real Delta)."""
+    from spark_mlops import get_spark
+
+    session = get_spark(app_name="spark_mlops-tests", master="local[2]", conf=TEST_SPARK_CONF)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def tmp_delta_path(tmp_path: Path) -> str:
+    """A fresh path for a Delta table (not yet created)."""
+    return str(tmp_path / f"delta_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def mlflow_tracking_uri() -> str:
+    """The SQLite tracking URI of this test run (a real MLflow store in a temp folder)."""
+    import mlflow
+
+    uri = os.environ["MLFLOW_TRACKING_URI"]
+    mlflow.set_tracking_uri(uri)
+    return uri
+
+
+class JobCounter:
+    """Counts the Spark jobs started inside a ``with`` block (via a job group)."""
+
+    def __init__(self, spark) -> None:  # type: ignore[no-untyped-def]
+        self._sc = spark.sparkContext
+        self.group = f"count-{uuid.uuid4().hex}"
+        self.count = 0
+
+    def __enter__(self) -> JobCounter:
+        self._sc.setJobGroup(self.group, "job counting in a test", interruptOnCancel=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.count = len(self._sc.statusTracker().getJobIdsForGroup(self.group))
+        self._sc.clearJobGroup()
+
+
+@pytest.fixture
+def count_jobs(spark):  # type: ignore[no-untyped-def]
+    """``with count_jobs() as c: ...; assert c.count == 1`` counts Spark jobs run in the block."""
+
+    @contextlib.contextmanager
+    def _counter() -> Iterator[JobCounter]:
+        counter = JobCounter(spark)
+        with counter:
+            yield counter
+
+    return _counter
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use the ``spark`` fixture get the ``spark`` marker automatically."""
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
