@@ -20,7 +20,7 @@ setup(
     # delta-spark 4.4.0 is the newest release whose JVM jar for Spark 4.2 is published, and it caps
     # pyspark at 4.2.0.
     install_requires=[
-        "pyspark>=4.2.0,<4.3",
+        "pyspark[connect]>=4.2.0,<4.3",
         "delta-spark==4.4.0",
         "mlflow>=3.17,<3.18",
         "great-expectations>=1.24,<1.25",
