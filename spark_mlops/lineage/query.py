@@ -1,0 +1,284 @@
+"""Lineage queries: breadth-first traversal of the edge table as iterative Spark joins.
+
+Each step joins the current frontier (a small DataFrame of vertex ids) with the edge table, drops
+vertices already visited (so a cycle through AssociatedWith/SameAs edges is walked once and the walk
+always ends), and ``localCheckpoint``s the result so the plan stays one join deep however many steps
+run. The walk stops when a step finds nothing new or at ``max_depth``. The frontier is broadcast while
+it is small, so a step over millions of edges is one scan of the edge table without a shuffle of it.
+
+Semantics (SageMaker's ``QueryLineage``): ASCENDANTS follows edges backwards (towards sources),
+DESCENDANTS forwards, BOTH does both walks from the start (it does not wander sideways to siblings).
+Filters select which *reached* vertices are returned; they never prune the walk. The start vertices are
+not part of ``vertices`` (they are in ``starts``). ``edges`` are the edges the walk followed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from spark_mlops.errors import InvalidArgumentError
+from spark_mlops.lineage.entities import Association, EntityKind, LineageEntity
+from spark_mlops.lineage.store import LineageStore, resolve_store
+from spark_mlops.spark import job_description
+
+__all__ = ["LineageFilter", "LineageQuery", "LineageQueryDirection", "LineageQueryResult", "Vertex"]
+
+log = logging.getLogger(__name__)
+
+_BROADCAST_LIMIT = 200_000
+
+
+class LineageQueryDirection(str, Enum):
+    """Which way to walk from the start vertices."""
+
+    ASCENDANTS = "Ascendants"
+    DESCENDANTS = "Descendants"
+    BOTH = "Both"
+
+
+@dataclass(frozen=True)
+class LineageFilter:
+    """Which reached vertices a query returns (every given condition must hold).
+
+    Attributes:
+        entities: Vertex kinds, e.g. ``[EntityKind.ARTIFACT]``.
+        sources: Vertex types, e.g. ``[ArtifactType.DATASET]`` (SageMaker's ``LineageSourceEnum``).
+        created_before: Only vertices first stored before this time (UTC).
+        created_after: Only vertices first stored after this time (UTC).
+        properties: Only vertices whose properties contain every given key with the given value.
+    """
+
+    entities: Sequence[EntityKind | str] | None = None
+    sources: Sequence[str] | None = None
+    created_before: dt.datetime | None = None
+    created_after: dt.datetime | None = None
+    properties: Mapping[str, str] | None = None
+
+    def apply(self, vertices: DataFrame) -> DataFrame:
+        """Restrict a vertex-table DataFrame to the matching rows."""
+        out = vertices
+        if self.entities:
+            kinds = []
+            for e in self.entities:
+                try:
+                    kinds.append(EntityKind(e).value)
+                except ValueError:
+                    raise InvalidArgumentError(
+                        f"entities: expected Artifact, Action or Context, got {e!r}"
+                    ) from None
+            out = out.where(F.col("kind").isin(kinds))
+        if self.sources:
+            out = out.where(F.col("type").isin([str(s) for s in self.sources]))
+        if self.created_before is not None:
+            out = out.where(F.col("created_at") < F.lit(_naive_utc(self.created_before, "created_before")))
+        if self.created_after is not None:
+            out = out.where(F.col("created_at") > F.lit(_naive_utc(self.created_after, "created_after")))
+        for key, value in (self.properties or {}).items():
+            out = out.where(F.element_at(F.col("properties"), str(key)) == str(value))
+        return out
+
+
+def _naive_utc(value: dt.datetime, arg: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise InvalidArgumentError(f"{arg}: expected a datetime, got {value!r}")
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+@dataclass(frozen=True)
+class Vertex:
+    """A vertex reached by a query.
+
+    Attributes:
+        entity: The stored Artifact, Action or Context.
+        depth: Number of edges from the nearest start vertex.
+        direction: ``Ascendants`` or ``Descendants`` (the walk that reached it).
+    """
+
+    entity: LineageEntity
+    depth: int
+    direction: LineageQueryDirection
+
+    @property
+    def id(self) -> str:
+        """The vertex id."""
+        return self.entity.id
+
+    @property
+    def lineage_entity(self) -> EntityKind:
+        """Artifact, Action or Context."""
+        return self.entity.kind
+
+    @property
+    def lineage_source(self) -> str:
+        """The entity's type (``DataSet``, ``TrainingJob``, ``Endpoint``, …)."""
+        return self.entity.type
+
+    def to_lineage_object(self) -> LineageEntity:
+        """The entity itself (e.g. a data set artifact with its source URI and Delta version)."""
+        return self.entity
+
+
+@dataclass
+class LineageQueryResult:
+    """Vertices and edges of a query; the Spark DataFrames are kept for large results.
+
+    Attributes:
+        starts: The start entities.
+        vertices_dataframe: Matching reached vertices (vertex-table columns plus depth, direction).
+        edges_dataframe: The followed edges (edge-table columns), or ``None`` without ``include_edges``.
+    """
+
+    starts: list[LineageEntity]
+    vertices_dataframe: DataFrame
+    edges_dataframe: DataFrame | None = None
+
+    @cached_property
+    def vertices(self) -> list[Vertex]:
+        """Matching reached vertices, nearest first (collected on first use)."""
+        rows = self.vertices_dataframe.orderBy("depth", "direction", "type", "name", "id").collect()
+        seen: dict[str, Vertex] = {}
+        for r in rows:
+            d = r.asDict()
+            if d["id"] not in seen:  # BOTH can reach a vertex both ways only through a cycle
+                seen[d["id"]] = Vertex(
+                    LineageEntity.from_row(d), int(d["depth"]), LineageQueryDirection(d["direction"])
+                )
+        return list(seen.values())
+
+    @cached_property
+    def edges(self) -> list[Association]:
+        """Followed edges (empty without ``include_edges``)."""
+        if self.edges_dataframe is None:
+            return []
+        rows = self.edges_dataframe.orderBy("created_at", "id").collect()
+        return [Association.from_row(r.asDict()) for r in rows]
+
+    def entities(self) -> list[LineageEntity]:
+        """The reached entities."""
+        return [v.entity for v in self.vertices]
+
+
+class LineageQuery:
+    """Queries over a :class:`LineageStore` (the default store when none is given)."""
+
+    def __init__(self, store: LineageStore | None = None) -> None:
+        self.store = resolve_store(store)
+
+    def query(
+        self,
+        start: LineageEntity | str | Iterable[LineageEntity | str],
+        direction: LineageQueryDirection | str = LineageQueryDirection.ASCENDANTS,
+        include_edges: bool = True,
+        entities: Sequence[EntityKind | str] | None = None,
+        sources: Sequence[str] | None = None,
+        created_before: dt.datetime | None = None,
+        created_after: dt.datetime | None = None,
+        properties: Mapping[str, str] | None = None,
+        max_depth: int = 10,
+        query_filter: LineageFilter | None = None,
+    ) -> LineageQueryResult:
+        """Walk the graph from ``start``.
+
+        Args:
+            start: One or more entities or ids.
+            direction: ASCENDANTS (towards sources), DESCENDANTS, or BOTH.
+            include_edges: Also return the followed edges.
+            entities, sources, created_before, created_after, properties: Filters on the returned
+                vertices (see :class:`LineageFilter`); combined with ``query_filter`` when both are given.
+            max_depth: Maximum number of edges walked from a start vertex (≥ 1).
+            query_filter: A :class:`LineageFilter`.
+
+        Raises:
+            LineageError: a start id is unknown.
+            InvalidArgumentError: a bad direction, depth or filter.
+        """
+        try:
+            way = LineageQueryDirection(direction)
+        except ValueError:
+            raise InvalidArgumentError(
+                f"direction: expected Ascendants, Descendants or Both, got {direction!r}"
+            ) from None
+        if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1:
+            raise InvalidArgumentError(f"max_depth: expected a positive integer, got {max_depth!r}")
+        items = [start] if isinstance(start, (str, LineageEntity)) else list(start)
+        if not items:
+            raise InvalidArgumentError("start: expected at least one entity or id")
+        ids = [s.id if isinstance(s, LineageEntity) else s for s in items]
+        starts = self.store.require(ids, "start")
+        filters = [
+            LineageFilter(entities, sources, created_before, created_after, properties),
+            query_filter or LineageFilter(),
+        ]
+        dirs = ["Ascendants", "Descendants"] if way is LineageQueryDirection.BOTH else [way.value]
+        reached, followed = self._walk(list(starts), dirs, max_depth)
+        vertices = self.store.vertices().join(reached, "id")
+        for f in filters:
+            vertices = f.apply(vertices)
+        edges_df = None
+        if include_edges:
+            edges_df = self.store.edges().join(F.broadcast(followed), "id", "left_semi") if followed else None
+            if edges_df is None:
+                edges_df = self.store.edges().limit(0)
+        return LineageQueryResult([starts[i] for i in dict.fromkeys(ids)], vertices, edges_df)
+
+    def _walk(self, starts: list[str], dirs: list[str], max_depth: int) -> tuple[DataFrame, DataFrame | None]:
+        spark = self.store.spark
+        edges = self.store.edges().select(
+            F.col("id").alias("edge_id"), F.col("source_id"), F.col("destination_id")
+        )
+        start_rows = [(s, d) for s in starts for d in dirs]
+        frontier = spark.createDataFrame(start_rows, "node string, direction string")
+        size = len(start_rows)
+        visited = frontier.withColumn("depth", F.lit(0))
+        followed: list[DataFrame] = []
+        with job_description(spark, f"lineage: query {'/'.join(dirs)} from {len(starts)} vertices"):
+            for depth in range(1, max_depth + 1):
+                front = F.broadcast(frontier) if size <= _BROADCAST_LIMIT else frontier
+                up = (
+                    front.where(F.col("direction") == "Ascendants")
+                    .join(edges, F.col("node") == F.col("destination_id"))
+                    .select(F.col("source_id").alias("node"), "direction", "edge_id")
+                )
+                down = (
+                    front.where(F.col("direction") == "Descendants")
+                    .join(edges, F.col("node") == F.col("source_id"))
+                    .select(F.col("destination_id").alias("node"), "direction", "edge_id")
+                )
+                step = up.unionByName(down).localCheckpoint()
+                followed.append(step.select("edge_id"))
+                new = (
+                    step.select("node", "direction")
+                    .distinct()
+                    .join(visited.select("node", "direction"), ["node", "direction"], "left_anti")
+                    .localCheckpoint()
+                )
+                size = new.count()
+                log.debug("lineage query depth %d: %d new vertices", depth, size)
+                if size == 0:
+                    break
+                visited = visited.unionByName(new.withColumn("depth", F.lit(depth)))
+                if depth % 4 == 0:
+                    visited = visited.localCheckpoint()
+                frontier = new
+        reached = (
+            visited.where((F.col("depth") > 0) & ~F.col("node").isin(starts))
+            .select(F.col("node").alias("id"), "direction", "depth")
+            .localCheckpoint()
+        )
+        edge_ids = None
+        if followed:
+            edge_ids = followed[0]
+            for more in followed[1:]:
+                edge_ids = edge_ids.unionByName(more)
+            edge_ids = edge_ids.distinct().withColumnRenamed("edge_id", "id").localCheckpoint()
+        return reached, edge_ids

@@ -1,0 +1,355 @@
+"""The lineage graph kept in two Delta tables: ``<location>/vertices`` and ``<location>/edges``.
+
+Writes are insert-if-absent ``MERGE``s keyed by the deterministic ids, so creating an entity or an
+association again changes nothing. Inside ``with store.batch():`` creations are buffered and written
+with one MERGE per table when the block ends (a whole graph costs a handful of Spark jobs instead of a
+few per call). Provenance edges (ContributedTo, DerivedFrom, Produced) are checked for cycles with
+iterative Spark joins before they are written; AssociatedWith and SameAs may form cycles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    LongType,
+    MapType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from spark_mlops.errors import InvalidArgumentError, LineageError
+from spark_mlops.lineage.entities import Association, AssociationType, LineageEntity
+from spark_mlops.spark import job_description
+
+__all__ = [
+    "EDGE_SCHEMA",
+    "VERTEX_SCHEMA",
+    "LineageStore",
+    "get_default_store",
+    "resolve_store",
+    "set_default_store",
+]
+
+log = logging.getLogger(__name__)
+
+VERTEX_SCHEMA = StructType(
+    [
+        StructField("id", StringType(), False),
+        StructField("kind", StringType(), False),
+        StructField("type", StringType(), False),
+        StructField("name", StringType(), False),
+        StructField("source_uri", StringType(), True),
+        StructField("version", LongType(), True),
+        StructField("properties", MapType(StringType(), StringType()), True),
+        StructField("created_at", TimestampType(), True),
+    ]
+)
+
+EDGE_SCHEMA = StructType(
+    [
+        StructField("id", StringType(), False),
+        StructField("source_id", StringType(), False),
+        StructField("destination_id", StringType(), False),
+        StructField("association_type", StringType(), False),
+        StructField("source_kind", StringType(), True),
+        StructField("source_type", StringType(), True),
+        StructField("destination_kind", StringType(), True),
+        StructField("destination_type", StringType(), True),
+        StructField("created_at", TimestampType(), True),
+    ]
+)
+
+_ACYCLIC_TYPES = [t.value for t in AssociationType if t.acyclic]
+
+
+def _ddl(schema: StructType) -> str:
+    return ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in schema.fields)
+
+
+class LineageStore:
+    """Vertices and edges of the lineage graph in Delta tables under ``location``.
+
+    Args:
+        spark: The session.
+        location: A folder (local path or URI); the tables are created there if absent.
+
+    Example:
+        >>> store = LineageStore(spark, "/lake/_lineage")
+        >>> with store.batch():
+        ...     raw = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=0, store=store)
+        ...     job = Action.create("prep", ActionType.PROCESSING_JOB, store=store)
+        ...     Association.create(raw, job, AssociationType.CONTRIBUTED_TO, store=store)
+    """
+
+    def __init__(self, spark: SparkSession, location: str | os.PathLike[str]) -> None:
+        text = os.fspath(location)
+        if not text or not text.strip():
+            raise InvalidArgumentError("location: expected a folder for the lineage tables, got ''")
+        self.spark = spark
+        self.location = text if "://" in text or text.startswith("dbfs:") else os.path.abspath(text)
+        self.vertices_path = self.location.rstrip("/") + "/vertices"
+        self.edges_path = self.location.rstrip("/") + "/edges"
+        self._depth = 0
+        self._pending_entities: dict[str, LineageEntity] = {}
+        self._pending_edges: dict[str, Association] = {}
+        self._create_tables()
+
+    def __repr__(self) -> str:
+        return f"LineageStore({self.location!r})"
+
+    def _create_tables(self) -> None:
+        with job_description(self.spark, "lineage: create tables"):
+            for path, schema in ((self.vertices_path, VERTEX_SCHEMA), (self.edges_path, EDGE_SCHEMA)):
+                ident = "delta.`" + path.replace("`", "``") + "`"
+                self.spark.sql(f"CREATE TABLE IF NOT EXISTS {ident} ({_ddl(schema)}) USING delta")
+
+    # ------------------------------------------------------------------ reads
+    def vertices(self) -> DataFrame:
+        """The vertex table (one row per entity)."""
+        return self.spark.read.format("delta").load(self.vertices_path)
+
+    def edges(self) -> DataFrame:
+        """The edge table (one row per association)."""
+        return self.spark.read.format("delta").load(self.edges_path)
+
+    def describe(self, entity: LineageEntity | str) -> LineageEntity:
+        """The stored entity (Artifact, Action or Context) for an entity or id.
+
+        Raises:
+            LineageError: no vertex has this id.
+        """
+        found = self.lookup([entity.id if isinstance(entity, LineageEntity) else entity])
+        if not found:
+            raise LineageError(f"unknown lineage id '{entity if isinstance(entity, str) else entity.id}'")
+        return next(iter(found.values()))
+
+    def lookup(self, ids: Iterable[str]) -> dict[str, LineageEntity]:
+        """Stored entities by id (unknown ids are simply absent); one small Spark job."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with job_description(self.spark, "lineage: look up vertices"):
+            rows = self.vertices().where(F.col("id").isin(wanted)).collect()
+        return {r["id"]: LineageEntity.from_row(r.asDict()) for r in rows}
+
+    def require(self, ids: Iterable[str], arg: str = "id") -> dict[str, LineageEntity]:
+        """Like :meth:`lookup` but every id must exist.
+
+        Raises:
+            LineageError: naming the unknown ids and the argument.
+        """
+        wanted = sorted(set(ids))
+        found = self.lookup(wanted)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise LineageError(f"{arg}: unknown lineage id(s) {', '.join(missing)} in {self.location}")
+        return found
+
+    def list_associations(
+        self,
+        source: LineageEntity | str | None = None,
+        destination: LineageEntity | str | None = None,
+        source_type: str | None = None,
+        destination_type: str | None = None,
+        association_type: AssociationType | str | None = None,
+    ) -> list[Association]:
+        """Stored associations matching every given filter, oldest first.
+
+        Example (the seed's look-up of the job behind an endpoint):
+            >>> job_id = store.list_associations(destination=endpoint)[0].source_id
+        """
+        df = self.edges()
+        if source is not None:
+            df = df.where(F.col("source_id") == (source.id if isinstance(source, LineageEntity) else source))
+        if destination is not None:
+            dst = destination.id if isinstance(destination, LineageEntity) else destination
+            df = df.where(F.col("destination_id") == dst)
+        if source_type is not None:
+            df = df.where(F.col("source_type") == source_type)
+        if destination_type is not None:
+            df = df.where(F.col("destination_type") == destination_type)
+        if association_type is not None:
+            try:
+                kind = AssociationType(association_type)
+            except ValueError:
+                raise InvalidArgumentError(f"association_type: unknown type {association_type!r}") from None
+            df = df.where(F.col("association_type") == kind.value)
+        with job_description(self.spark, "lineage: list associations"):
+            rows = df.orderBy("created_at", "id").collect()
+        return [Association.from_row(r.asDict()) for r in rows]
+
+    # ----------------------------------------------------------------- writes
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[LineageStore]:
+        """Buffer creations inside the block and write them together when it ends (nestable)."""
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._pending_entities.clear()
+                self._pending_edges.clear()
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self.flush()
+
+    def add_entities(self, entities: Iterable[LineageEntity]) -> None:
+        """Store entities (insert-if-absent); buffered inside :meth:`batch`."""
+        for entity in entities:
+            self._pending_entities.setdefault(entity.id, entity)
+        if self._depth == 0:
+            self.flush()
+
+    def add_associations(self, associations: Iterable[Association]) -> None:
+        """Store associations (insert-if-absent, cycle-checked); buffered inside :meth:`batch`."""
+        for edge in associations:
+            self._pending_edges.setdefault(edge.id, edge)
+        if self._depth == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered entities, then buffered associations.
+
+        Raises:
+            LineageError: an association names an unknown id or would close a provenance cycle; then
+                no association of the buffer is written (the entities are).
+        """
+        entities = list(self._pending_entities.values())
+        edges = list(self._pending_edges.values())
+        self._pending_entities.clear()
+        self._pending_edges.clear()
+        if entities:
+            rows = [e.to_dict() for e in entities]
+            self._merge(self.vertices_path, self.spark.createDataFrame(rows, VERTEX_SCHEMA), "vertices")
+        if edges:
+            ends = self.require(
+                [e.source_id for e in edges] + [e.destination_id for e in edges], "source/destination"
+            )
+            enriched = [
+                Association(
+                    e.source_id,
+                    e.destination_id,
+                    e.association_type,
+                    ends[e.source_id].kind.value,
+                    ends[e.source_id].type,
+                    ends[e.destination_id].kind.value,
+                    ends[e.destination_id].type,
+                    e.created_at,
+                )
+                for e in edges
+            ]
+            self._check_cycles(enriched)
+            rows = [e.to_dict() for e in enriched]
+            self._merge(self.edges_path, self.spark.createDataFrame(rows, EDGE_SCHEMA), "edges")
+
+    def _merge(self, path: str, source: DataFrame, what: str) -> None:
+        from delta.tables import DeltaTable
+
+        for attempt in range(5):
+            try:
+                with job_description(self.spark, f"lineage: insert new {what}"):
+                    (
+                        DeltaTable.forPath(self.spark, path)
+                        .alias("t")
+                        .merge(source.alias("s"), "t.id = s.id")
+                        .whenNotMatchedInsertAll()
+                        .execute()
+                    )
+                return
+            except Exception as exc:  # noqa: BLE001 - retry only Delta's optimistic-concurrency conflicts
+                if "Concurrent" not in type(exc).__name__ + str(exc)[:500] or attempt == 4:
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                    raise LineageError(f"writing lineage {what} to {path} failed: {first}") from None
+                log.info("concurrent lineage write on %s, retrying", path)
+                time.sleep(0.2 * (attempt + 1))
+
+    def _check_cycles(self, edges: list[Association]) -> None:
+        """Fail when a new provenance edge s -> d has s reachable from d (iterative joins, visited set)."""
+        new = [e for e in edges if e.association_type.acyclic]
+        if not new:
+            return
+        spark = self.spark
+        pair = "origin string, node string"
+        pairs = [(e.source_id, e.destination_id) for e in new]
+        graph = (
+            self.edges()
+            .where(F.col("association_type").isin(_ACYCLIC_TYPES))
+            .select(F.col("source_id").alias("src"), F.col("destination_id").alias("dst"))
+            .unionByName(
+                spark.createDataFrame(
+                    [(e.source_id, e.destination_id) for e in new], "src string, dst string"
+                )
+            )
+            .distinct()
+        )
+        # Walk forward from each new edge's destination, remembering which source we must not reach.
+        frontier = spark.createDataFrame(pairs, pair)
+        visited = frontier
+        with job_description(spark, "lineage: cycle check"):
+            while True:
+                step = (
+                    frontier.join(graph, frontier["node"] == graph["src"])
+                    .select("origin", F.col("dst").alias("node"))
+                    .distinct()
+                    .join(visited, ["origin", "node"], "left_anti")
+                    .localCheckpoint()
+                )
+                stats = step.agg(
+                    F.count(F.lit(1)).alias("n"),
+                    F.max(F.when(F.col("origin") == F.col("node"), F.col("origin"))).alias("hit"),
+                ).first()
+                assert stats is not None
+                if stats["hit"] is not None:
+                    bad = next(e for e in new if e.source_id == stats["hit"])
+                    raise LineageError(
+                        f"association {bad.source_id} -> {bad.destination_id} "
+                        f"({bad.association_type.value}) would close a cycle: '{bad.source_id}' is already "
+                        f"downstream of '{bad.destination_id}'"
+                    )
+                if stats["n"] == 0:
+                    return
+                visited = visited.unionByName(step).localCheckpoint()
+                frontier = step
+
+
+_DEFAULT: list[LineageStore | None] = [None]
+
+
+def set_default_store(store: LineageStore | None) -> None:
+    """Make ``store`` the lineage store used when none is passed (``None`` turns automatic lineage off)."""
+    if store is not None and not isinstance(store, LineageStore):
+        raise InvalidArgumentError(f"store: expected a LineageStore or None, got {type(store).__name__}")
+    _DEFAULT[0] = store
+
+
+def get_default_store() -> LineageStore | None:
+    """The store set by :func:`set_default_store`, or ``None``."""
+    return _DEFAULT[0]
+
+
+def resolve_store(store: Any) -> LineageStore:
+    """``store`` itself, else the default store.
+
+    Raises:
+        LineageError: neither is set.
+    """
+    if store is not None:
+        if not isinstance(store, LineageStore):
+            raise InvalidArgumentError(f"store: expected a LineageStore, got {type(store).__name__}")
+        return store
+    default = _DEFAULT[0]
+    if default is None:
+        raise LineageError("store: no lineage store given and no default set (use set_default_store)")
+    return default
