@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from spark_mlops.errors import InvalidArgumentError, LineageError
@@ -57,7 +59,7 @@ def test_batch_writes_once_and_default_store_is_used(spark, tmp_path, count_jobs
         with store.batch():
             names = [f"t{i}" for i in range(6)]
             tables = [Artifact.create(n, f"/lake/{n}", ArtifactType.DATASET, version=0) for n in names]
-            for a, b in zip(tables, tables[1:]):
+            for a, b in itertools.pairwise(tables):
                 Association.create(a, b, AssociationType.DERIVED_FROM)
             assert _counts(store) == (0, 0)  # nothing written inside the block
         assert _counts(store) == (6, 5)
