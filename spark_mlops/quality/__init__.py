@@ -4,17 +4,26 @@ verification.
 
 from __future__ import annotations
 
+from spark_mlops.quality.checks import Check, CheckLevel, CheckResult, CheckStatus, ConstraintStatus
 from spark_mlops.quality.engine import compute_metrics, compute_states
 from spark_mlops.quality.metrics import Distribution, DistributionValue, Entity, Metric
 from spark_mlops.quality.runner import AnalysisRunner, AnalyzerContext
+from spark_mlops.quality.verification import VerificationResult, VerificationSuite
 
 __all__ = [
     "AnalysisRunner",
     "AnalyzerContext",
+    "Check",
+    "CheckLevel",
+    "CheckResult",
+    "CheckStatus",
+    "ConstraintStatus",
     "Distribution",
     "DistributionValue",
     "Entity",
     "Metric",
+    "VerificationResult",
+    "VerificationSuite",
     "compute_metrics",
     "compute_states",
 ]
