@@ -1,0 +1,60 @@
+"""Reliability: 8 writer processes × 50 results each into one repository lose nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spark_mlops.quality.analyzers import Size
+from spark_mlops.quality.repository import DeltaMetricsRepository, FileSystemMetricsRepository
+
+WRITERS, RESULTS = 8, 50
+SCRIPT = Path(__file__).with_name("_concurrent_writer.py")
+
+
+def _run_writers(kind: str, location: str) -> None:
+    env = dict(os.environ)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(SCRIPT), kind, location, str(w), str(RESULTS)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WRITERS)
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+
+
+def _expected() -> set[tuple[str, int, float]]:
+    return {(str(w), i, float(w * 1000 + i)) for w in range(WRITERS) for i in range(RESULTS)}
+
+
+def test_file_repository_concurrent_processes(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.json"
+    _run_writers("file", str(path))
+    results = FileSystemMetricsRepository(path).load().get()
+    got = {
+        (r.result_key.tags["writer"], r.result_key.data_set_date_ms, r.analyzer_context.metric(Size()).value)
+        for r in results
+    }
+    assert len(results) == WRITERS * RESULTS
+    assert got == _expected()
+
+
+@pytest.mark.slow
+def test_delta_repository_concurrent_processes(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    table = str(tmp_path / "metrics_delta")
+    _run_writers("delta", table)
+    rows = spark.read.format("delta").load(table).select("tags", "dataset_date_ms", "value").collect()
+    assert len(rows) == WRITERS * RESULTS  # one row per metric, nothing lost, nothing duplicated
+    assert {(r["tags"]["writer"], r["dataset_date_ms"], r["value"]) for r in rows} == _expected()
+    results = DeltaMetricsRepository(spark, table).load().with_tag_values({"writer": "3"}).get()
+    assert [r.analyzer_context.metric(Size()).value for r in results] == [3000.0 + i for i in range(RESULTS)]
