@@ -1,0 +1,120 @@
+"""PyDeequ's API on the spark_mlops engine: a PyDeequ user changes only the imports.
+
+``from pydeequ.checks import *`` becomes ``from spark_mlops.compat.pydeequ.checks import *`` (same for
+``analyzers``, ``verification``, ``repository`` and ``anomaly_detection``), or import everything from this
+package. Methods keep PyDeequ's camelCase names and argument names and forward to the native snake_case
+API; results are our own objects, with PyDeequ's DataFrame shapes. No JVM Deequ, no py4j: it runs on
+any Spark 4 session, Spark Connect included.
+
+Differences from PyDeequ (documented in docs/compat.md): ``binningUdf`` arguments are refused (they are
+JVM functions); ``Check`` methods forward to our vocabulary, so NULL semantics are Deequ's (see
+SEMANTICS.md); ``run()`` returns our result objects.
+"""
+
+from __future__ import annotations
+
+from spark_mlops.compat.pydeequ.analyzers import (
+    AnalysisRunBuilder,
+    AnalysisRunner,
+    AnalyzerContext,
+    ApproxCountDistinct,
+    ApproxQuantile,
+    ApproxQuantiles,
+    Completeness,
+    Compliance,
+    Correlation,
+    CountDistinct,
+    DataType,
+    Distinctness,
+    Entropy,
+    Histogram,
+    Maximum,
+    MaxLength,
+    Mean,
+    Minimum,
+    MinLength,
+    MutualInformation,
+    PatternMatch,
+    Size,
+    StandardDeviation,
+    Sum,
+    Uniqueness,
+    UniqueValueRatio,
+)
+from spark_mlops.compat.pydeequ.anomaly_detection import (
+    AbsoluteChangeStrategy,
+    BatchNormalStrategy,
+    HoltWinters,
+    MetricInterval,
+    OnlineNormalStrategy,
+    RelativeRateOfChangeStrategy,
+    SeriesSeasonality,
+    SimpleThresholdStrategy,
+)
+from spark_mlops.compat.pydeequ.checks import (
+    Check,
+    CheckLevel,
+    CheckStatus,
+    ConstrainableDataTypes,
+    ConstraintStatus,
+)
+from spark_mlops.compat.pydeequ.repository import (
+    FileSystemMetricsRepository,
+    InMemoryMetricsRepository,
+    RepositoryLoader,
+    ResultKey,
+)
+from spark_mlops.compat.pydeequ.verification import (
+    VerificationResult,
+    VerificationRunBuilder,
+    VerificationSuite,
+)
+
+__all__ = [
+    "AbsoluteChangeStrategy",
+    "AnalysisRunBuilder",
+    "AnalysisRunner",
+    "AnalyzerContext",
+    "ApproxCountDistinct",
+    "ApproxQuantile",
+    "ApproxQuantiles",
+    "BatchNormalStrategy",
+    "Check",
+    "CheckLevel",
+    "CheckStatus",
+    "Completeness",
+    "Compliance",
+    "ConstrainableDataTypes",
+    "ConstraintStatus",
+    "Correlation",
+    "CountDistinct",
+    "DataType",
+    "Distinctness",
+    "Entropy",
+    "FileSystemMetricsRepository",
+    "Histogram",
+    "HoltWinters",
+    "InMemoryMetricsRepository",
+    "MaxLength",
+    "Maximum",
+    "Mean",
+    "MetricInterval",
+    "MinLength",
+    "Minimum",
+    "MutualInformation",
+    "OnlineNormalStrategy",
+    "PatternMatch",
+    "RelativeRateOfChangeStrategy",
+    "RepositoryLoader",
+    "ResultKey",
+    "SeriesSeasonality",
+    "SimpleThresholdStrategy",
+    "Size",
+    "StandardDeviation",
+    "Sum",
+    "UniqueValueRatio",
+    "Uniqueness",
+    "VerificationResult",
+    "VerificationRunBuilder",
+    "VerificationSuite",
+]

@@ -1,0 +1,178 @@
+"""PyDeequ's ``pydeequ.verification`` on our engine: ``VerificationSuite(spark).onData(df).addCheck(...)
+.run()`` and the ``VerificationResult`` views with PyDeequ's column names.
+
+``run()`` returns our :class:`~spark_mlops.quality.verification.VerificationResult` (its ``status``
+compares equal to PyDeequ's strings ``"Success"``, ``"Warning"``, ``"Error"``); the static views of
+:class:`VerificationResult` take it as PyDeequ's do.
+
+Example (PyDeequ code; only the imports changed):
+    >>> result = (VerificationSuite(spark).onData(df)
+    ...     .addCheck(Check(spark, CheckLevel.Error, "Review Check").hasSize(lambda x: x >= 3))
+    ...     .run())
+    >>> VerificationResult.checkResultsAsDataFrame(spark, result).show()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from spark_mlops.compat.pydeequ._output import as_output, only_analyzers
+from spark_mlops.compat.pydeequ.checks import Check
+from spark_mlops.errors import InvalidArgumentError
+from spark_mlops.quality.analyzers import Analyzer
+from spark_mlops.quality.checks import Check as NativeCheck
+from spark_mlops.quality.repository import MetricsRepository, ResultKey
+from spark_mlops.quality.runner import AnalyzerContext
+from spark_mlops.quality.verification import VerificationResult as NativeVerificationResult
+from spark_mlops.quality.verification import VerificationSuite as NativeVerificationSuite
+
+__all__ = ["VerificationResult", "VerificationRunBuilder", "VerificationSuite"]
+
+
+def _native_check(check: Check | NativeCheck, argument: str = "check") -> NativeCheck:
+    if isinstance(check, Check):
+        return check.native
+    if isinstance(check, NativeCheck):
+        return check
+    raise InvalidArgumentError(f"{argument}: expected a Check, got {check!r}")
+
+
+class VerificationRunBuilder:
+    """PyDeequ's ``VerificationRunBuilder``; each call updates the builder and returns it."""
+
+    def __init__(self, spark_session: SparkSession, df: DataFrame) -> None:
+        self._spark = spark_session
+        self._suite = NativeVerificationSuite(spark_session).on_data(df)
+        self._repository: MetricsRepository | None = None
+        self._key: ResultKey | None = None
+
+    def addCheck(self, check: Check | NativeCheck) -> VerificationRunBuilder:
+        """Add a check (the constraints it holds now; later additions to it are not seen)."""
+        self._suite = self._suite.add_check(_native_check(check))
+        return self
+
+    def addChecks(self, checks: Sequence[Check | NativeCheck]) -> VerificationRunBuilder:
+        """Add several checks."""
+        for check in checks:
+            self.addCheck(check)
+        return self
+
+    def addRequiredAnalyzer(self, analyzer: Analyzer) -> VerificationRunBuilder:
+        """Compute ``analyzer`` as well (its metric lands in the result)."""
+        self._suite = self._suite.add_required_analyzer(analyzer)
+        return self
+
+    def useRepository(self, repository: MetricsRepository) -> VerificationRunBuilder:
+        """Store the metrics of this run in ``repository`` (with :meth:`saveOrAppendResult`)."""
+        if not isinstance(repository, MetricsRepository):
+            raise InvalidArgumentError(f"repository: expected a metrics repository, got {repository!r}")
+        self._repository = repository
+        return self
+
+    def saveOrAppendResult(self, resultKey: ResultKey) -> VerificationRunBuilder:
+        """Save the metrics under ``resultKey`` (adding to what is stored under it already)."""
+        if not isinstance(resultKey, ResultKey):
+            raise InvalidArgumentError(f"resultKey: expected a ResultKey, got {resultKey!r}")
+        self._key = resultKey
+        return self
+
+    def run(self) -> NativeVerificationResult:
+        """Compute every metric in one engine call, evaluate the checks, store the metrics if asked.
+
+        Raises:
+            InvalidArgumentError: ``saveOrAppendResult`` without ``useRepository``.
+        """
+        if self._key is not None and self._repository is None:
+            raise InvalidArgumentError("saveOrAppendResult: call useRepository(repository) first")
+        result = self._suite.run()
+        if self._repository is not None and self._key is not None:
+            self._repository.save(
+                self._key,
+                AnalyzerContext(result.metrics, result.source),
+                run_status=result.status.value,
+                source=result.source,
+            )
+        return result
+
+
+class VerificationSuite:
+    """PyDeequ's ``VerificationSuite(spark_session)``: ``.onData(df)`` starts a run."""
+
+    def __init__(self, spark_session: SparkSession) -> None:
+        self._spark = spark_session
+
+    def onData(self, df: DataFrame) -> VerificationRunBuilder:
+        """Verify ``df``."""
+        return VerificationRunBuilder(self._spark, df)
+
+
+class VerificationResult:
+    """PyDeequ's ``VerificationResult`` views (static methods taking the result of ``run()``)."""
+
+    @staticmethod
+    def checkResultsAsDataFrame(
+        spark_session: SparkSession,
+        verificationResult: NativeVerificationResult,
+        forChecks: Sequence[Check | NativeCheck] | None = None,
+        pandas: bool = False,
+    ) -> Any:
+        """One row per constraint: check, check_level, check_status, constraint, constraint_status,
+        constraint_message."""
+        result = _for_checks(verificationResult, forChecks)
+        return as_output(result.check_results_as_dataframe(spark_session), pandas)
+
+    @staticmethod
+    def checkResultsAsJson(
+        spark_session: SparkSession,
+        verificationResult: NativeVerificationResult,
+        forChecks: Sequence[Check | NativeCheck] | None = None,
+    ) -> list[dict[str, str]]:
+        """The rows of :meth:`checkResultsAsDataFrame` as dicts."""
+        return _for_checks(verificationResult, forChecks).check_results_as_json()
+
+    @staticmethod
+    def successMetricsAsDataFrame(
+        spark_session: SparkSession,
+        verificationResult: NativeVerificationResult,
+        forAnalyzers: Sequence[Analyzer] | None = None,
+        pandas: bool = False,
+    ) -> Any:
+        """Successful metrics: entity, instance, name, value."""
+        result = _for_analyzers(verificationResult, forAnalyzers)
+        return as_output(result.success_metrics_as_dataframe(spark_session), pandas)
+
+    @staticmethod
+    def successMetricsAsJson(
+        spark_session: SparkSession,
+        verificationResult: NativeVerificationResult,
+        forAnalyzers: Sequence[Analyzer] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The rows of :meth:`successMetricsAsDataFrame` as dicts."""
+        return _for_analyzers(verificationResult, forAnalyzers).success_metrics_as_json()
+
+
+def _result(value: Any) -> NativeVerificationResult:
+    if not isinstance(value, NativeVerificationResult):
+        raise InvalidArgumentError(
+            "verificationResult: expected the result of VerificationSuite(...).run(), "
+            f"got {type(value).__name__}"
+        )
+    return value
+
+
+def _for_checks(value: Any, for_checks: Sequence[Check | NativeCheck] | None) -> NativeVerificationResult:
+    result = _result(value)
+    if for_checks is None:
+        return result
+    wanted = [_native_check(c, "forChecks") for c in for_checks]
+    kept = {c: r for c, r in result.check_results.items() if c in wanted}
+    return dataclasses.replace(result, check_results=kept)
+
+
+def _for_analyzers(value: Any, for_analyzers: Sequence[Analyzer] | None) -> NativeVerificationResult:
+    result = _result(value)
+    return dataclasses.replace(result, metrics=only_analyzers(result.metrics, for_analyzers))
