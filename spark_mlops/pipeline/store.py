@@ -1,0 +1,259 @@
+"""Execution state in Delta tables under the pipeline home: ``pipeline_executions``, ``step_executions``
+and ``pipeline_callbacks``.
+
+The tables are append-only event logs (the newest row per key wins): blind appends never conflict, so
+steps running concurrently record their state without coordination, and a crashed runner leaves a
+consistent history that :meth:`Pipeline.resume` continues from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import Row, SparkSession
+from pyspark.sql import functions as F
+
+from spark_mlops.delta import is_delta_table, read_delta, write_delta
+from spark_mlops.errors import PipelineError
+from spark_mlops.pipeline.execution import ExecutionStatus, PipelineExecution, StepRecord, StepStatus
+
+__all__ = ["CallbackState", "PipelineStore"]
+
+_EXECUTIONS_SCHEMA = (
+    "execution_id STRING, pipeline_name STRING, status STRING, parameters STRING, logical_date DATE, "
+    "start_time TIMESTAMP, end_time TIMESTAMP, failure_reason STRING, mlflow_run_id STRING, "
+    "definition STRING, recorded_ns LONG"
+)
+_STEPS_SCHEMA = (
+    "execution_id STRING, pipeline_name STRING, step_name STRING, step_type STRING, status STRING, "
+    "attempts INT, start_time TIMESTAMP, end_time TIMESTAMP, duration_seconds DOUBLE, failure_reason STRING, "
+    "cache_key STRING, cache_hit BOOLEAN, cached_from STRING, properties STRING, mlflow_run_id STRING, "
+    "recorded_ns LONG"
+)
+_CALLBACKS_SCHEMA = (
+    "token STRING, execution_id STRING, pipeline_name STRING, step_name STRING, status STRING, "
+    "outputs STRING, failure_reason STRING, recorded_ns LONG"
+)
+_READY: set[str] = set()
+_LOCK = threading.Lock()
+
+
+class CallbackState:
+    """The newest state of a callback token."""
+
+    def __init__(self, row: Row) -> None:
+        self.token: str = row["token"]
+        self.execution_id: str = row["execution_id"]
+        self.pipeline_name: str = row["pipeline_name"]
+        self.step_name: str = row["step_name"]
+        self.status: str = row["status"]
+        self.outputs: dict[str, Any] = json.loads(row["outputs"] or "{}")
+        self.failure_reason: str | None = row["failure_reason"]
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+class PipelineStore:
+    """Reads and appends execution state.
+
+    Args:
+        spark: The session.
+        home: The pipeline home folder (tables are created on first use).
+    """
+
+    def __init__(self, spark: SparkSession, home: str | Path) -> None:
+        self.spark = spark
+        self.home = Path(home).absolute()
+        self.executions_table = str(self.home / "pipeline_executions")
+        self.steps_table = str(self.home / "step_executions")
+        self.callbacks_table = str(self.home / "pipeline_callbacks")
+
+    def ensure_tables(self) -> None:
+        """Create the three tables when missing (once per process and home)."""
+        with _LOCK:
+            for table, schema in (
+                (self.executions_table, _EXECUTIONS_SCHEMA),
+                (self.steps_table, _STEPS_SCHEMA),
+                (self.callbacks_table, _CALLBACKS_SCHEMA),
+            ):
+                if table in _READY:
+                    continue
+                if not is_delta_table(self.spark, table):
+                    write_delta(self.spark.createDataFrame([], schema), table, mode="append")
+                _READY.add(table)
+
+    def _append(self, table: str, schema: str, row: dict[str, Any]) -> None:
+        write_delta(self.spark.createDataFrame([Row(**row)], schema), table, mode="append")
+
+    # ---- executions ---------------------------------------------------------------------------------
+    def record_execution(self, execution: PipelineExecution, definition: dict[str, Any]) -> None:
+        """Append the execution's current state."""
+        self._append(
+            self.executions_table,
+            _EXECUTIONS_SCHEMA,
+            {
+                "execution_id": execution.execution_id,
+                "pipeline_name": execution.pipeline_name,
+                "status": execution.status.value,
+                "parameters": json.dumps(execution.parameters, sort_keys=True),
+                "logical_date": execution.logical_date,
+                "start_time": execution.start_time,
+                "end_time": execution.end_time,
+                "failure_reason": execution.failure_reason,
+                "mlflow_run_id": execution.mlflow_run_id,
+                "definition": json.dumps(definition, sort_keys=True),
+                "recorded_ns": _now_ns(),
+            },
+        )
+
+    def record_step(self, execution: PipelineExecution, record: StepRecord) -> None:
+        """Append a step's state in ``execution``."""
+        self._append(
+            self.steps_table,
+            _STEPS_SCHEMA,
+            {
+                "execution_id": execution.execution_id,
+                "pipeline_name": execution.pipeline_name,
+                "step_name": record.step_name,
+                "step_type": record.step_type,
+                "status": record.status.value,
+                "attempts": record.attempts,
+                "start_time": record.start_time,
+                "end_time": record.end_time,
+                "duration_seconds": record.duration_seconds,
+                "failure_reason": record.failure_reason,
+                "cache_key": record.cache_key,
+                "cache_hit": record.cache_hit,
+                "cached_from": record.cached_from,
+                "properties": json.dumps(record.properties, sort_keys=True, default=str),
+                "mlflow_run_id": record.mlflow_run_id,
+                "recorded_ns": _now_ns(),
+            },
+        )
+
+    def load_execution(self, execution_id: str) -> tuple[PipelineExecution, dict[str, Any]]:
+        """The newest state of an execution with its step records, and its definition JSON.
+
+        Raises:
+            PipelineError: no such execution under this home.
+        """
+        self.ensure_tables()
+        rows = (
+            read_delta(self.spark, self.executions_table)
+            .where(F.col("execution_id") == execution_id)
+            .collect()
+        )
+        if not rows:
+            raise PipelineError(f"execution_id: no execution '{execution_id}' under {self.home}")
+        row = max(rows, key=lambda r: r["recorded_ns"])
+        execution = PipelineExecution(
+            execution_id=row["execution_id"],
+            pipeline_name=row["pipeline_name"],
+            status=ExecutionStatus(row["status"]),
+            parameters=json.loads(row["parameters"]),
+            logical_date=row["logical_date"],
+            start_time=row["start_time"],
+            end_time=row["end_time"],
+            failure_reason=row["failure_reason"],
+            mlflow_run_id=row["mlflow_run_id"],
+        )
+        step_rows = (
+            read_delta(self.spark, self.steps_table).where(F.col("execution_id") == execution_id).collect()
+        )
+        for srow in sorted(step_rows, key=lambda r: r["recorded_ns"]):
+            execution.steps[srow["step_name"]] = _step_record(srow)
+        return execution, json.loads(row["definition"])
+
+    def find_cached(
+        self, pipeline_name: str, step_name: str, cache_key: str, not_before: dt.datetime | None
+    ) -> tuple[str, StepRecord] | None:
+        """The newest succeeded, non-expired record of ``step_name`` with ``cache_key``, and its execution."""
+        df = read_delta(self.spark, self.steps_table).where(
+            (F.col("pipeline_name") == pipeline_name)
+            & (F.col("step_name") == step_name)
+            & (F.col("cache_key") == cache_key)
+            & (F.col("status") == StepStatus.SUCCEEDED.value)
+        )
+        if not_before is not None:
+            df = df.where(F.col("end_time") >= F.lit(not_before))
+        row = df.orderBy(F.col("end_time").desc()).limit(1).first()
+        if row is None:
+            return None
+        return row["execution_id"], _step_record(row)
+
+    # ---- callbacks ----------------------------------------------------------------------------------
+    def record_callback(
+        self,
+        token: str,
+        execution_id: str,
+        pipeline_name: str,
+        step_name: str,
+        status: str,
+        outputs: dict[str, Any] | None = None,
+        failure_reason: str | None = None,
+    ) -> None:
+        """Append a callback token state (``Waiting``, ``Succeeded``, ``Failed``)."""
+        self._append(
+            self.callbacks_table,
+            _CALLBACKS_SCHEMA,
+            {
+                "token": token,
+                "execution_id": execution_id,
+                "pipeline_name": pipeline_name,
+                "step_name": step_name,
+                "status": status,
+                "outputs": json.dumps(outputs or {}, sort_keys=True, default=str),
+                "failure_reason": failure_reason,
+                "recorded_ns": _now_ns(),
+            },
+        )
+
+    def callback_for(self, execution_id: str, step_name: str) -> CallbackState | None:
+        """Newest state of the callback token of a step in an execution."""
+        rows = (
+            read_delta(self.spark, self.callbacks_table)
+            .where((F.col("execution_id") == execution_id) & (F.col("step_name") == step_name))
+            .collect()
+        )
+        return CallbackState(max(rows, key=lambda r: r["recorded_ns"])) if rows else None
+
+    def callback(self, token: str) -> CallbackState | None:
+        """Newest state of ``token``."""
+        rows = read_delta(self.spark, self.callbacks_table).where(F.col("token") == token).collect()
+        return CallbackState(max(rows, key=lambda r: r["recorded_ns"])) if rows else None
+
+    def waiting_callbacks(self, execution_id: str | None = None) -> list[CallbackState]:
+        """Tokens whose newest state is ``Waiting`` (optionally of one execution)."""
+        df = read_delta(self.spark, self.callbacks_table)
+        if execution_id is not None:
+            df = df.where(F.col("execution_id") == execution_id)
+        newest: dict[str, Row] = {}
+        for row in df.collect():
+            known = newest.get(row["token"])
+            if known is None or row["recorded_ns"] > known["recorded_ns"]:
+                newest[row["token"]] = row
+        return [CallbackState(r) for r in newest.values() if r["status"] == "Waiting"]
+
+
+def _step_record(row: Row) -> StepRecord:
+    return StepRecord(
+        step_name=row["step_name"],
+        step_type=row["step_type"],
+        status=StepStatus(row["status"]),
+        attempts=int(row["attempts"] or 0),
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+        failure_reason=row["failure_reason"],
+        cache_key=row["cache_key"] or "",
+        cache_hit=bool(row["cache_hit"]),
+        cached_from=row["cached_from"],
+        properties=json.loads(row["properties"] or "{}"),
+        mlflow_run_id=row["mlflow_run_id"],
+    )
