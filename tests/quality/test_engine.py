@@ -1,0 +1,169 @@
+"""Engine fusion: Spark job counts (counted with the count_jobs fixture) and parity with a reference."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from spark_mlops.errors import InvalidArgumentError
+from spark_mlops.quality.analyzers import (
+    ApproxCountDistinct,
+    ApproxQuantile,
+    Completeness,
+    Compliance,
+    CountDistinct,
+    Distinctness,
+    Entropy,
+    FrequencyState,
+    Histogram,
+    Maximum,
+    Mean,
+    Minimum,
+    PatternMatch,
+    Size,
+    StandardDeviation,
+    Uniqueness,
+    UniqueValueRatio,
+)
+from spark_mlops.quality.engine import compute_metrics, compute_states
+from spark_mlops.quality.metrics import Metric
+
+N = 2000
+
+
+@dataclass
+class _Jobs:
+    count: int = 0
+
+
+@pytest.fixture
+def count_jobs(spark):  # type: ignore[no-untyped-def]
+    """Like the conftest ``count_jobs`` (job group + status tracker); that one calls
+    ``SparkContext.clearJobGroup``, which pyspark 4.2 does not have, so the group is cleared here by
+    resetting the local property."""
+
+    @contextlib.contextmanager
+    def _counter() -> Iterator[_Jobs]:
+        sc = spark.sparkContext
+        group = f"engine-{uuid.uuid4().hex}"
+        sc.setJobGroup(group, "job counting in a test", interruptOnCancel=False)
+        jobs = _Jobs()
+        try:
+            yield jobs
+        finally:
+            jobs.count = len(sc.statusTracker().getJobIdsForGroup(group))
+            sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+
+    return _counter
+
+
+@pytest.fixture(scope="module")
+def reviews(spark):  # type: ignore[no-untyped-def]
+    # Built once; every count below covers only the engine's own jobs.
+    return spark.range(0, N).selectExpr(
+        "concat('R', lpad(cast(id as string), 12, '0'), repeat('x', 40)) as review_id",
+        "cast(id % 5 + 1 as double) as star_rating",
+        "case when id % 7 = 0 then null"
+        " else element_at(array('US','UK','DE','JP','FR'), cast(id % 5 as int) + 1) end as marketplace",
+        "cast(id % 400 as int) as total_votes",
+        "cast(1995 + id % 20 as int) as year",
+    )
+
+
+SEED_SUITE = [
+    Size(),
+    Minimum("star_rating"),
+    Maximum("star_rating"),
+    Completeness("review_id"),
+    Completeness("marketplace"),
+    Compliance("marketplace in set", "marketplace IN ('US','UK','DE','JP','FR')"),
+    Compliance("votes in range", "total_votes BETWEEN 30 AND 300"),
+    Compliance("year non-negative", "year >= 0"),
+]
+
+
+def test_all_scan_shareable_analyzers_run_in_one_job(reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    analyzers = [
+        *SEED_SUITE,
+        Size(where="year > 2000"),
+        Mean("star_rating", where="marketplace = 'US'"),
+        StandardDeviation("total_votes"),
+        PatternMatch("review_id", "^R0+"),
+        ApproxCountDistinct("marketplace"),
+        ApproxQuantile("total_votes", 0.5),
+        Mean("star_rating"),
+        Mean("star_rating"),  # a duplicate is computed once
+    ]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(reviews, analyzers)
+    assert jobs.count == 1
+    assert len(metrics) == len(set(analyzers))
+    assert metrics[Size()].value == N
+    assert metrics[Size(where="year > 2000")].value == sum(1 for i in range(N) if 1995 + i % 20 > 2000)
+    assert metrics[Completeness("marketplace")].value == pytest.approx(sum(1 for i in range(N) if i % 7) / N)
+    us = [i % 5 + 1 for i in range(N) if i % 7 and i % 5 == 0]
+    assert metrics[Mean("star_rating", where="marketplace = 'US'")].value == pytest.approx(sum(us) / len(us))
+    assert metrics[Compliance("votes in range", "total_votes BETWEEN 30 AND 300")].value == pytest.approx(
+        sum(1 for i in range(N) if 30 <= i % 400 <= 300) / N
+    )
+
+
+def test_one_grouping_job_shared_by_six_analyzers_on_one_column(reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    analyzers = [
+        Uniqueness("marketplace"),
+        Distinctness("marketplace"),
+        UniqueValueRatio("marketplace"),
+        CountDistinct("marketplace"),
+        Entropy("marketplace"),
+        Histogram("marketplace"),
+    ]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(reviews, analyzers)
+    assert jobs.count == 1
+    assert metrics[CountDistinct("marketplace")].value == 5.0
+    assert metrics[Histogram("marketplace")].value.number_of_bins == 6  # five markets + NullValue
+
+
+def test_hashed_uniqueness_is_one_job_and_exact(reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    analyzers = [Uniqueness("review_id"), Distinctness("review_id"), CountDistinct(["review_id", "year"])]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(reviews, analyzers)
+    assert jobs.count == 2  # two distinct groupings
+    assert metrics[Uniqueness("review_id")].value == 1.0
+    assert metrics[CountDistinct(["review_id", "year"])].value == N
+
+
+def test_seed_suite_with_uniqueness_is_two_jobs(reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(reviews, [*SEED_SUITE, Uniqueness("review_id")])
+    assert jobs.count == 2
+    assert all(m.is_success for m in metrics.values())
+
+
+def test_failures_need_no_job_and_do_not_add_jobs(reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(reviews, [Mean("nope"), Mean("marketplace"), Uniqueness("nope")])
+    assert jobs.count == 0
+    assert all(not m.is_success for m in metrics.values())
+
+
+def test_compute_states_is_one_job_and_frequency_states_are_lazy(reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    with count_jobs() as jobs:
+        states = compute_states(reviews, [*SEED_SUITE, Uniqueness("marketplace"), Histogram("marketplace")])
+    assert jobs.count == 1
+    frequency = states[Uniqueness("marketplace")]
+    assert isinstance(frequency, FrequencyState)
+    assert states[Histogram("marketplace")] is frequency  # one shared grouping
+    assert not isinstance(states[Size()], Metric)
+    assert Size().compute_metric_from(states[Size()]).value == N  # type: ignore[arg-type]
+
+
+def test_misuse_raises_naming_the_argument(reviews) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidArgumentError, match="df"):
+        compute_metrics("not a frame", [Size()])  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="analyzers"):
+        compute_metrics(reviews, ["Size"])  # type: ignore[list-item]
