@@ -1,0 +1,235 @@
+"""Small, mergeable-enough summaries of one column: what drift math and baselines work on.
+
+A numeric column is a *weighted sample*: sorted points with weights. In **exact mode** the points are
+the column's distinct values and the weights their counts, so every CDF-based statistic is exact. In
+**sketch mode** the points are the items a KLL sketch retained, with their weights (``2^level``); then
+a CDF read from it is off by at most the sketch's rank error.
+A categorical column is its frequency table. Both carry the moments and counts a baseline reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CategoricalDistribution", "ColumnDistribution", "NumericDistribution", "distribution_from_json"]
+
+
+@dataclass(frozen=True)
+class NumericDistribution:
+    """A numeric column as a weighted sample plus its moments.
+
+    Attributes:
+        points: Sorted distinct points (values in exact mode, KLL items in sketch mode).
+        weights: Weight of each point (counts in exact mode); they sum to ``count``.
+        count: Non-NULL (and non-NaN) values.
+        missing: NULL or NaN values.
+        mean: Mean of the present values (NaN when ``count == 0``).
+        std: Population standard deviation of the present values.
+        minimum: Smallest present value.
+        maximum: Largest present value.
+        total: Sum of the present values.
+        distinct: (Approximate in sketch mode) number of distinct present values.
+        exact: True when ``points``/``weights`` are the exact value counts.
+        integral: True when the source column has an integral type.
+    """
+
+    points: np.ndarray
+    weights: np.ndarray
+    count: int
+    missing: int
+    mean: float
+    std: float
+    minimum: float
+    maximum: float
+    total: float
+    distinct: int
+    exact: bool
+    integral: bool = False
+    kind: str = field(default="numeric", init=False)
+
+    @property
+    def completeness(self) -> float:
+        """Share of present values (NaN for an empty column)."""
+        n = self.count + self.missing
+        return self.count / n if n else math.nan
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """Right-continuous empirical CDF ``P(X <= x)`` of the weighted sample at each ``x``."""
+        if self.count == 0 or len(self.points) == 0:
+            return np.full(len(x), math.nan)
+        cum = np.concatenate([[0.0], np.cumsum(self.weights)])
+        idx = np.searchsorted(self.points, x, side="right")
+        return cum[idx] / cum[-1]
+
+    def value_counts(self) -> dict[str, float]:
+        """Frequencies keyed by the value's text (exact mode: the counts of each distinct value)."""
+        return {
+            _key(float(p), self.integral): float(w) for p, w in zip(self.points, self.weights, strict=False)
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able dict (inverse of :func:`distribution_from_json`)."""
+        return {
+            "kind": "numeric",
+            "points": [float(p) for p in self.points],
+            "weights": [float(w) for w in self.weights],
+            "count": self.count,
+            "missing": self.missing,
+            "mean": _num(self.mean),
+            "std": _num(self.std),
+            "min": _num(self.minimum),
+            "max": _num(self.maximum),
+            "sum": _num(self.total),
+            "distinct": self.distinct,
+            "exact": self.exact,
+            "integral": self.integral,
+        }
+
+    @classmethod
+    def from_points(
+        cls,
+        points: np.ndarray,
+        weights: np.ndarray,
+        *,
+        missing: int = 0,
+        exact: bool = True,
+        integral: bool = False,
+        moments: tuple[float, float, float, float, float] | None = None,
+        count: int | None = None,
+        distinct: int | None = None,
+    ) -> NumericDistribution:
+        """Build from (possibly repeated, unsorted) points and weights.
+
+        Args:
+            points: Values (exact mode) or KLL sketch items.
+            weights: Weight per point.
+            missing: NULL/NaN count.
+            exact: Whether the points are the exact values.
+            integral: Whether the column is integral.
+            moments: ``(mean, std, min, max, sum)`` measured on the full data; computed from the
+                points when omitted (exact only then).
+            count: Number of present values (default: sum of weights).
+            distinct: Distinct count (default: number of distinct points).
+        """
+        pts = np.asarray(points, dtype=float)
+        wts = np.asarray(weights, dtype=float)
+        keep = ~np.isnan(pts)
+        pts, wts = pts[keep], wts[keep]
+        uniq, inverse = np.unique(pts, return_inverse=True)
+        merged = np.zeros(len(uniq))
+        np.add.at(merged, inverse, wts)
+        n = round(merged.sum()) if count is None else int(count)
+        if moments is None:
+            if n:
+                mean = float(np.average(uniq, weights=merged))
+                std = float(math.sqrt(np.average((uniq - mean) ** 2, weights=merged)))
+                moments = (mean, std, float(uniq[0]), float(uniq[-1]), float(np.dot(uniq, merged)))
+            else:
+                moments = (math.nan, math.nan, math.nan, math.nan, 0.0)
+        mean, std, lo, hi, total = moments
+        return cls(
+            points=uniq,
+            weights=merged,
+            count=n,
+            missing=int(missing),
+            mean=mean,
+            std=std,
+            minimum=lo,
+            maximum=hi,
+            total=total,
+            distinct=len(uniq) if distinct is None else int(distinct),
+            exact=exact,
+            integral=integral,
+        )
+
+
+@dataclass(frozen=True)
+class CategoricalDistribution:
+    """A categorical column as its frequency table (NULL excluded, counted in ``missing``).
+
+    ``truncated`` marks a column with too many distinct values to tabulate (``counts`` is then empty).
+    """
+
+    counts: dict[str, int]
+    missing: int = 0
+    truncated: bool = False
+    kind: str = field(default="categorical", init=False)
+
+    @property
+    def count(self) -> int:
+        """Non-NULL values."""
+        return int(sum(self.counts.values()))
+
+    @property
+    def distinct(self) -> int:
+        """Distinct non-NULL values."""
+        return len(self.counts)
+
+    @property
+    def exact(self) -> bool:
+        """Frequency tables are always exact."""
+        return True
+
+    @property
+    def completeness(self) -> float:
+        """Share of present values (NaN for an empty column)."""
+        n = self.count + self.missing
+        return self.count / n if n else math.nan
+
+    def value_counts(self) -> dict[str, float]:
+        """The frequency table as floats."""
+        return {k: float(v) for k, v in self.counts.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able dict (inverse of :func:`distribution_from_json`)."""
+        return {
+            "kind": "categorical",
+            "counts": dict(self.counts),
+            "missing": self.missing,
+            "truncated": self.truncated,
+        }
+
+
+ColumnDistribution = NumericDistribution | CategoricalDistribution
+
+
+def distribution_from_json(data: dict[str, Any]) -> ColumnDistribution:
+    """Rebuild a distribution from :meth:`to_json` output."""
+    if data.get("kind") == "categorical":
+        return CategoricalDistribution(
+            {str(k): int(v) for k, v in data["counts"].items()},
+            int(data["missing"]),
+            bool(data.get("truncated", False)),
+        )
+    return NumericDistribution(
+        points=np.asarray(data["points"], dtype=float),
+        weights=np.asarray(data["weights"], dtype=float),
+        count=int(data["count"]),
+        missing=int(data["missing"]),
+        mean=_float(data["mean"]),
+        std=_float(data["std"]),
+        minimum=_float(data["min"]),
+        maximum=_float(data["max"]),
+        total=_float(data["sum"]),
+        distinct=int(data["distinct"]),
+        exact=bool(data["exact"]),
+        integral=bool(data.get("integral", False)),
+    )
+
+
+def _key(value: float, integral: bool) -> str:
+    if integral and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None else float(value)
