@@ -191,7 +191,7 @@ class FrequencyState(State):
         return summarize(self.frequencies, len(self.columns), top_k, mutual_information)
 
     def to_json(self) -> dict[str, Any]:
-        rows = [json.loads(str(r)) for r in self.frequencies.toJSON().collect()]
+        rows = [json.loads(r[0]) for r in self.frequencies.select(F.to_json(F.struct("*"))).collect()]
         return {
             "type": "FrequencyState",
             "columns": list(self.columns),
