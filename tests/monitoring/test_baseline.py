@@ -1,0 +1,123 @@
+"""DataBaseline: SageMaker-shaped statistics/constraints vs pandas; folder and Delta round trips."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spark_mlops.delta import write_delta
+from spark_mlops.errors import InvalidArgumentError
+from spark_mlops.monitoring import compute_drift
+from spark_mlops.monitoring.baseline import DataBaseline
+
+
+@contextlib.contextmanager
+def jobs_in(spark) -> Iterator[list[int]]:  # type: ignore[no-untyped-def]
+    """Spark jobs started in the block (the shared count_jobs fixture calls clearJobGroup, gone in 4.2)."""
+    sc, group, found = spark.sparkContext, f"count-{uuid.uuid4().hex}", []
+    sc.setJobGroup(group, "job counting in a test", interruptOnCancel=False)
+    try:
+        yield found
+    finally:
+        found.extend(sc.statusTracker().getJobIdsForGroup(group))
+        sc.setLocalProperty("spark.jobGroup.id", None)
+
+
+def make_frame(seed: int, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.normal(3.0, 1.5, n), 2)
+    x[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame(
+        {
+            "x": x,
+            "n": rng.integers(0, 1000, n).astype("int64"),
+            "country": rng.choice(["US", "UK", "DE", "JP"], n, p=[0.4, 0.3, 0.2, 0.1]),
+        }
+    )
+
+
+def to_spark(spark, pdf: pd.DataFrame):  # type: ignore[no-untyped-def]
+    rows = [
+        tuple(None if (isinstance(v, float) and np.isnan(v)) else v for v in r)
+        for r in pdf.itertuples(index=False)
+    ]
+    rows = [(None if a is None else float(a), int(b), str(c)) for a, b, c in rows]
+    return spark.createDataFrame(rows, "x double, n long, country string")
+
+
+@pytest.fixture(scope="module")
+def reference(spark):  # type: ignore[no-untyped-def]
+    pdf = make_frame(1, 1500)
+    return pdf, to_spark(spark, pdf)
+
+
+def test_statistics_and_constraints_match_pandas(spark, reference) -> None:  # type: ignore[no-untyped-def]
+    pdf, df = reference
+    with jobs_in(spark) as jobs:
+        baseline = DataBaseline.from_dataframe(df)
+    assert len(jobs) == 2  # one aggregation, one stacked group-by
+    stats = baseline.statistics_json()
+    assert stats["dataset"]["item_count"] == len(pdf)
+    feats = {f["name"]: f for f in stats["features"]}
+    x = pdf["x"].dropna()
+    ns = feats["x"]["numerical_statistics"]
+    assert feats["x"]["inferred_type"] == "Fractional" and feats["n"]["inferred_type"] == "Integral"
+    assert ns["common"] == {"num_present": len(x), "num_missing": int(pdf["x"].isna().sum())}
+    assert ns["mean"] == pytest.approx(x.mean())
+    assert ns["sum"] == pytest.approx(x.sum())
+    assert ns["std_dev"] == pytest.approx(np.std(x))  # population std, as Deequ/Model Monitor
+    assert (ns["min"], ns["max"]) == (x.min(), x.max())
+    buckets = ns["distribution"]["kll"]["buckets"]
+    edges = np.linspace(x.min(), x.max(), 11)
+    np.testing.assert_allclose([b["count"] for b in buckets], np.histogram(x, edges)[0])
+    ss = feats["country"]["string_statistics"]
+    vc = pdf["country"].value_counts()
+    assert ss["distinct_count"] == 4
+    assert {b["value"]: b["count"] for b in ss["distribution"]["categorical"]["buckets"]} == vc.to_dict()
+    cons = {f["name"]: f for f in baseline.constraints_json()["features"]}
+    assert cons["x"]["completeness"] == pytest.approx(len(x) / len(pdf))
+    assert cons["n"]["num_constraints"] == {"is_non_negative": True}
+    assert cons["country"]["string_constraints"]["domains"] == sorted(vc.index)
+    dc = baseline.constraints_json()["monitoring_config"]["distribution_constraints"]
+    assert dc["comparison_method"] == "Robust" and dc["comparison_threshold"] == 0.1
+    assert dc["categorical_drift_method"] == "LInfinity"
+    json.dumps(stats)  # plain JSON
+
+
+def test_folder_round_trip_compares_without_rescanning_the_reference(spark, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, df = reference
+    baseline = DataBaseline.from_dataframe(df)
+    loaded = DataBaseline.load(baseline.save(tmp_path / "bl"))
+    assert loaded.statistics_json() == baseline.statistics_json()
+    assert loaded.constraints_json() == baseline.constraints_json()
+    current = to_spark(spark, make_frame(2, 700))
+    with jobs_in(spark) as jobs:
+        from_file = compute_drift(loaded, current)
+    assert len(jobs) == 2
+    direct = compute_drift(df, current)
+    assert from_file.to_dicts() == direct.to_dicts()
+    with pytest.raises(InvalidArgumentError, match=r"no statistics\.json"):
+        DataBaseline.load(tmp_path / "nothing")
+
+
+def test_delta_source_version_and_delta_storage(spark, reference, tmp_delta_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, df = reference
+    write_delta(df, tmp_delta_path, mode="overwrite")
+    write_delta(df.limit(10), tmp_delta_path, mode="append")
+    baseline = DataBaseline.from_delta(spark, tmp_delta_path, version=0)
+    assert baseline.source is not None and baseline.source.version == 0
+    assert baseline.statistics_json()["dataset"] == {
+        "item_count": 1500,
+        "source": {"table": tmp_delta_path, "version": 0},
+    }
+    store = str(tmp_path / "baselines")
+    baseline.save_to_delta(spark, store)
+    back = DataBaseline.load_from_delta(spark, store)
+    assert back.source == baseline.source
+    assert back.statistics_json() == baseline.statistics_json()
