@@ -232,6 +232,14 @@ class Tracker:
         self._log_link("output", name or os.path.basename(path), uri, media_type, ArtifactType.FILE, None)
         return uri
 
+    def log_directory(self, local_dir: str | os.PathLike[str], artifact_path: str) -> str:
+        """Upload a folder (e.g. a saved model) under ``artifact_path``; returns its ``runs:/`` URI."""
+        self._check_open()
+        if not os.path.isdir(local_dir):
+            raise InvalidArgumentError(f"local_dir: no such folder '{os.fspath(local_dir)}'")
+        self._client.log_artifacts(self.run_id, os.fspath(local_dir), artifact_path=artifact_path)
+        return f"runs:/{self.run_id}/{artifact_path}"
+
     def log_delta_input(
         self, table: str | os.PathLike[str], version: int | None = None, name: str | None = None
     ) -> TableVersion:
