@@ -236,9 +236,12 @@ class _Permutation:
         return F.pmod(F.pmod(position - F.lit(self.b), F.lit(self.n)) * F.lit(a_inv), F.lit(self.n))
 
 
-def _review_id(row: Column) -> Column:
-    # An odd multiplier is a bijection modulo 2^40, so ids stay unique for < 2^40 rows.
-    scrambled = F.pmod(row * F.lit(0x2545F491) + F.lit(0x9E3779B), F.lit(2**40))
+def _review_id(row: Column, offset: int) -> Column:
+    # (row + offset) * odd mod 2^40 is a bijection, so ids stay unique for < 2^40 rows; the seeded offset
+    # keeps tables generated with different seeds (e.g. appended batches) from sharing ids. The
+    # multiplier stays below 2^23 so the product fits a signed 64-bit long.
+    shifted = F.pmod(row + F.lit(offset), F.lit(2**40))
+    scrambled = F.pmod(shifted * F.lit(0x5DEECD) + F.lit(0x9E3779B), F.lit(2**40))
     return F.concat(F.lit("R"), F.lpad(F.hex(scrambled), 10, "0"))
 
 
@@ -301,12 +304,13 @@ def generate_reviews(
         F.to_date(F.lit(_FIRST_DAY)),
         (F.floor(_uniform(seed, 11) * _DAYS) + drift.date_shift_days).cast("int"),
     )
-    review_id = _review_id(F.col("id"))
+    id_offset = random.Random(f"{seed}/review_id").randrange(2**40)
+    review_id = _review_id(F.col("id"), id_offset)
     if (dups := defect_count(defects.duplicate_id_rate, rows)) > 0:
         perm = _Permutation.for_defect(seed, "duplicate_id", n)
         # Rows at positions [0, dups) copy the id of the row at position + dups: distinct clean rows.
         review_id = F.when(
-            perm.position() < dups, _review_id(perm.row_at(perm.position() + F.lit(dups)))
+            perm.position() < dups, _review_id(perm.row_at(perm.position() + F.lit(dups)), id_offset)
         ).otherwise(review_id)
 
     df = base.select(
@@ -330,7 +334,24 @@ def generate_reviews(
         body.alias("review_body"),
         review_date.alias("review_date"),
     )
-    df = df.withColumn("helpful_votes", F.floor(F.col("total_votes") * _uniform(seed, 12)).cast("int"))
+    # Helpfulness has a learnable signal (the demo's classifier predicts it): extreme ratings, verified
+    # purchases, vine reviews and longer bodies are voted helpful more often. A review is "helpful"
+    # (share >= 0.5) with probability sigmoid(logit), and its share is drawn on that side of 0.5.
+    words_n = F.size(F.split(F.col("review_body"), " "))
+    logit = (
+        F.lit(-1.6)
+        + F.lit(0.9) * F.abs(F.col("star_rating") - F.lit(3))
+        + F.lit(0.8) * (F.col("verified_purchase") == "Y").cast("int")
+        + F.lit(1.5) * (F.col("vine") == "Y").cast("int")
+        + F.lit(0.04) * (words_n - F.lit(20))
+    )
+    helpful = _uniform(seed, 12) < F.lit(1.0) / (F.lit(1.0) + F.exp(-logit))
+    votes = F.col("total_votes")
+    # ceil on the helpful side keeps helpful_votes / total_votes >= 0.5 exactly (and <= total_votes).
+    helpful_votes = F.when(helpful, F.ceil(votes * (F.lit(0.5) + F.lit(0.5) * _uniform(seed, 13)))).otherwise(
+        F.floor(votes * F.lit(0.4999) * _uniform(seed, 13))
+    )
+    df = df.withColumn("helpful_votes", helpful_votes.cast("int"))
     df = df.withColumn(
         "review_headline",
         F.element_at(
