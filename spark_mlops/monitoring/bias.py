@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import NumericType
 
 from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
+from spark_mlops.monitoring.model_quality_scores import literal_like
 from spark_mlops.spark import job_description
 
 __all__ = [
@@ -105,7 +106,7 @@ def _facet_condition(df: DataFrame, facet: str, facet_value: Any, facet_threshol
             )
         return col > F.lit(facet_threshold)
     values = list(facet_value) if isinstance(facet_value, (list, tuple, set)) else [facet_value]
-    return col.isin(values)
+    return col.isin([literal_like(df, facet, v, "facet_value") for v in values])
 
 
 def bias_metrics(
@@ -156,11 +157,16 @@ def bias_metrics(
         raise InvalidArgumentError("positive_label_values must name at least one label value")
     is_d = _facet_condition(df, facet, facet_value, facet_threshold)
     y = F.col(label)
-    pred = F.col(predicted_label).isin(positives) if predicted_label else F.lit(False)
+    label_positives = [literal_like(df, label, v, "positive_label_values") for v in positives]
+    pred = F.lit(False)
+    if predicted_label:
+        pred = F.col(predicted_label).isin(
+            [literal_like(df, predicted_label, v, "positive_label_values") for v in positives]
+        )
     keys = [
         is_d.alias("_d"),
         y.alias("_y"),
-        y.isin(positives).alias("_yp"),
+        y.isin(label_positives).alias("_yp"),
         (F.col(predicted_label).isNull() if predicted_label else F.lit(False)).alias("_pnull"),
         pred.alias("_pp"),
         (F.col(group_variable) if group_variable else F.lit("")).alias("_g"),

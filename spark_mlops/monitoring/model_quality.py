@@ -51,6 +51,7 @@ from spark_mlops.monitoring.classification_math import (
 from spark_mlops.monitoring.model_quality_scores import (
     ScoreCurves,
     clean_column,
+    literal_like,
     poisson_weights,
     score_column,
     score_metrics,
@@ -263,7 +264,9 @@ def _classification(
     cols = [y.alias("_y"), p.alias("_p")]
     if binary:
         # Positive flags are computed by Spark so both jobs compare values with the same (Spark) rules.
-        cols += [(y == F.lit(positive_label)).alias("_pos_y"), (p == F.lit(positive_label)).alias("_pos_p")]
+        pos_y = literal_like(df, label, positive_label, "positive_label")
+        pos_p = literal_like(df, prediction, positive_label, "positive_label")
+        cols += [(y == pos_y).alias("_pos_y"), (p == pos_p).alias("_pos_p")]
     cols.append((score_column(df, probability).isNull() if probability else F.lit(False)).alias("_s_null"))
     weighted, weights = poisson_weights(df.select(*cols), replicates, seed)
     keys = ["_y", "_p", "_s_null"] + (["_pos_y", "_pos_p"] if binary else [])

@@ -15,12 +15,19 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.ml.linalg import VectorUDT
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DoubleType, FloatType, NumericType
+from pyspark.sql.types import ArrayType, DoubleType, FloatType, NumericType, StringType
 
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.monitoring.classification_math import ratio
 
-__all__ = ["ScoreCurves", "clean_column", "poisson_weights", "score_column", "score_metrics"]
+__all__ = [
+    "ScoreCurves",
+    "clean_column",
+    "literal_like",
+    "poisson_weights",
+    "score_column",
+    "score_metrics",
+]
 
 # Poisson(1) CDF F(k) = e^-1 Σ_{i≤k} 1/i!; w = #{k : u > F(k)} is a Poisson(1) draw (P(w > 9) ≈ 1e-8).
 _POISSON_CDF = [math.exp(-1) * sum(1 / math.factorial(i) for i in range(k + 1)) for k in range(10)]
@@ -52,15 +59,38 @@ def clean_column(df: DataFrame, name: str) -> Column:
 def score_column(df: DataFrame, name: str) -> Column:
     """Positive-class score: a number, element 1 of a Spark ML probability vector, or of an array."""
     dtype = df.schema[name].dataType
+    # F.get: a too-short vector/array gives NULL (an excluded, counted row), not an ANSI index error.
     if isinstance(dtype, VectorUDT):
-        return vector_to_array(F.col(name))[1]
+        return F.get(vector_to_array(F.col(name)), 1)
     if isinstance(dtype, ArrayType):
-        return F.col(name)[1].cast("double")
+        return F.get(F.col(name), 1).cast("double")
     if isinstance(dtype, NumericType):
         return clean_column(df, name).cast("double")
     raise InvalidArgumentError(
         f"probability={name!r} must be numeric, an array or a Spark ML vector, not {dtype.simpleString()}"
     )
+
+
+def literal_like(df: DataFrame, column: str, value: Any, argument: str) -> Column:
+    """``value`` as a literal comparable with ``column`` without Spark's ANSI casts failing at run time.
+
+    A string column compares with ``str(value)`` (so ``positive_label=1`` matches the label ``"1"``); a
+    numeric column needs a numeric value (or a numeric string).
+
+    Raises:
+        InvalidArgumentError: a non-numeric value for a numeric column; the message names ``argument``.
+    """
+    dtype = df.schema[column].dataType
+    if isinstance(dtype, StringType):
+        return F.lit(str(value))
+    if isinstance(dtype, NumericType) and not isinstance(value, (int, float)):
+        try:
+            return F.lit(float(value))
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"{argument}={value!r} cannot match the numeric column {column!r}"
+            ) from None
+    return F.lit(value)
 
 
 def poisson_weights(df: DataFrame, replicates: int, seed: int) -> tuple[DataFrame, list[Column]]:
@@ -97,7 +127,8 @@ def score_metrics(
 ) -> tuple[list[dict[str, float]], ScoreCurves]:
     """ROC AUC and average precision per replicate (exact) plus bucketed curve points: one Spark job."""
     y, p, s = clean_column(df, label), clean_column(df, prediction), score_column(df, probability)
-    base = df.select((y == F.lit(positive_label)).cast("long").alias("_t"), s.alias("_s")).where(
+    positive = literal_like(df, label, positive_label, "positive_label")
+    base = df.select((y == positive).cast("long").alias("_t"), s.alias("_s")).where(
         y.isNotNull() & p.isNotNull() & s.isNotNull()
     )
     scored, weights = poisson_weights(base, replicates, seed)

@@ -105,3 +105,9 @@ def test_bad_arguments(table) -> None:  # type: ignore[no-untyped-def]
         bias_metrics(table, label="label", facet="gender")
     with pytest.raises(InvalidArgumentError, match="facet='gender'"):
         bias_metrics(table, label="label", facet="gender", facet_threshold=1.0)
+
+
+def test_string_labels_with_numeric_positive_values(spark) -> None:  # type: ignore[no-untyped-def]
+    df = spark.createDataFrame([("F", "1"), ("F", "0"), ("M", "1"), ("M", "1")], "g string, y string")
+    m = bias_metrics(df, label="y", facet="g", facet_value="F")  # positive_label_values=(1,) matches "1"
+    assert m["DPL"] == pytest.approx(2 / 2 - 1 / 2)  # qa − qd

@@ -266,3 +266,15 @@ def test_merge_ground_truth(spark) -> None:  # type: ignore[no-untyped-def]
     assert merge_ground_truth(preds, labels, how="left").count() == 3
     with pytest.raises(ColumnNotFoundError, match="on='id'"):
         merge_ground_truth(preds, labels, on="id")
+
+
+def test_label_types_do_not_hit_ansi_cast_errors(spark) -> None:  # type: ignore[no-untyped-def]
+    # String labels "0"/"1" with the default positive_label=1 compare as strings, not via an ANSI cast.
+    y = ["1", "0", "1", "1", "0", "0", "1"]
+    p = ["1", "1", "0", "1", "0", "0", "1"]
+    df = spark.createDataFrame(list(zip(y, p, strict=True)), "y string, p string")
+    m = model_quality(df, "binary_classification", "y", "p", bootstrap_replicates=0)
+    assert m["recall"] == pytest.approx(skm.recall_score(y, p, pos_label="1"))
+    numeric = spark.createDataFrame([(1, 1)], "y int, p int")
+    with pytest.raises(InvalidArgumentError, match="positive_label='yes'"):
+        model_quality(numeric, "binary_classification", "y", "p", positive_label="yes")
