@@ -47,6 +47,8 @@ def test_deterministic_per_seed_whatever_the_partitioning(spark, clean: pd.DataF
     pd.testing.assert_frame_equal(clean, again)
     other = generate_reviews(spark, ROWS, seed=12).toPandas()
     assert (other["star_rating"] != clean["star_rating"]).sum() > ROWS // 4
+    # Batches generated with different seeds can be appended to one table without sharing ids.
+    assert set(other["review_id"]).isdisjoint(clean["review_id"])
 
 
 def test_defect_count_is_floor_of_rate_times_rows() -> None:
