@@ -226,9 +226,11 @@ class LineageQuery:
             vertices = f.apply(vertices)
         edges_df = None
         if include_edges:
-            edges_df = self.store.edges().join(F.broadcast(followed), "id", "left_semi") if followed else None
-            if edges_df is None:
-                edges_df = self.store.edges().limit(0)
+            edges_df = (
+                self.store.edges().limit(0)
+                if followed is None
+                else self.store.edges().join(F.broadcast(followed), "id", "left_semi")
+            )
         return LineageQueryResult([starts[i] for i in dict.fromkeys(ids)], vertices, edges_df)
 
     def _walk(self, starts: list[str], dirs: list[str], max_depth: int) -> tuple[DataFrame, DataFrame | None]:
