@@ -4,24 +4,39 @@ verification.
 
 from __future__ import annotations
 
+from spark_mlops.quality.anomaly_check import AnomalyCheckConfig
 from spark_mlops.quality.checks import Check, CheckLevel, CheckResult, CheckStatus, ConstraintStatus
 from spark_mlops.quality.engine import compute_metrics, compute_states
+from spark_mlops.quality.incremental import DeltaStateRepository, IncrementalInfo
 from spark_mlops.quality.metrics import Distribution, DistributionValue, Entity, Metric
+from spark_mlops.quality.repository import (
+    DeltaMetricsRepository,
+    FileSystemMetricsRepository,
+    InMemoryMetricsRepository,
+    ResultKey,
+)
 from spark_mlops.quality.runner import AnalysisRunner, AnalyzerContext
 from spark_mlops.quality.verification import VerificationResult, VerificationSuite
 
 __all__ = [
     "AnalysisRunner",
     "AnalyzerContext",
+    "AnomalyCheckConfig",
     "Check",
     "CheckLevel",
     "CheckResult",
     "CheckStatus",
     "ConstraintStatus",
+    "DeltaMetricsRepository",
+    "DeltaStateRepository",
     "Distribution",
     "DistributionValue",
     "Entity",
+    "FileSystemMetricsRepository",
+    "InMemoryMetricsRepository",
+    "IncrementalInfo",
     "Metric",
+    "ResultKey",
     "VerificationResult",
     "VerificationSuite",
     "compute_metrics",
