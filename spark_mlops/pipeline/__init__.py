@@ -28,18 +28,26 @@ from spark_mlops.pipeline.policies import CacheConfig, RetryPolicy, parse_durati
 from spark_mlops.pipeline.properties import JsonGet, PropertyFile, PropertyRef
 from spark_mlops.pipeline.steps import (
     CallbackStep,
+    ClarifyCheckStep,
     ConditionStep,
     FailStep,
+    ModelStep,
     ProcessingStep,
+    QualityCheckStep,
+    RegisterModelStep,
     SparkSubmitStep,
     Step,
     StepContext,
+    TrainingStep,
+    TransformStep,
+    TuningStep,
 )
 from spark_mlops.pipeline.variables import ExecutionVariables, Join
 
 __all__ = [
     "CacheConfig",
     "CallbackStep",
+    "ClarifyCheckStep",
     "Condition",
     "ConditionEquals",
     "ConditionGreaterThan",
@@ -55,6 +63,7 @@ __all__ = [
     "FailStep",
     "Join",
     "JsonGet",
+    "ModelStep",
     "Parameter",
     "ParameterBoolean",
     "ParameterFloat",
@@ -65,12 +74,17 @@ __all__ = [
     "ProcessingStep",
     "PropertyFile",
     "PropertyRef",
+    "QualityCheckStep",
+    "RegisterModelStep",
     "RetryPolicy",
     "SparkSubmitStep",
     "Step",
     "StepContext",
     "StepRecord",
     "StepStatus",
+    "TrainingStep",
+    "TransformStep",
+    "TuningStep",
     "parse_duration",
     "report_callback",
 ]

@@ -1,62 +1,107 @@
-"""Lineage of each step (inputs with versions → action → outputs), through ``spark_mlops.lineage``.
+"""Lineage of each step through :mod:`spark_mlops.lineage`: inputs (Delta table at a version)
+ContributedTo the step's action, the action Produced its outputs (tables at their new versions, model
+URIs), and the action is AssociatedWith the pipeline-execution context.
 
-The lineage package is a layer below the pipeline; when it is not installed in this build the runner
-logs the lineage it would write at debug level and carries on.
+All of one step's entities and edges are written in one batch (one vertex MERGE, one edge MERGE).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from pathlib import Path
+import threading
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from spark_mlops.delta import TableVersion
+from spark_mlops.lineage import (
+    Action,
+    ActionType,
+    Artifact,
+    ArtifactType,
+    Association,
+    AssociationType,
+    Context,
+    ContextType,
+    LineageStore,
+    get_default_store,
+)
 
-__all__ = ["record_step_lineage"]
+__all__ = ["PipelineLineage"]
 
 log = logging.getLogger(__name__)
 
+_ACTION_TYPES = {
+    "Training": ActionType.TRAINING_JOB,
+    "Tuning": ActionType.TRAINING_JOB,
+    "Transform": ActionType.TRANSFORM_JOB,
+    "Callback": ActionType.APPROVAL,
+    "RegisterModel": ActionType.APPROVAL,
+}
 
-def record_step_lineage(
-    spark: SparkSession,
-    home: Path,
-    *,
-    pipeline_name: str,
-    execution_id: str,
-    step_name: str,
-    step_type: str,
-    inputs: dict[str, TableVersion],
-    outputs: dict[str, TableVersion],
-    model_uris: list[str],
-) -> dict[str, Any] | None:
-    """Write the step's lineage; returns a summary, or None when lineage is unavailable."""
-    try:
-        lineage: Any = importlib.import_module("spark_mlops.lineage")
-    except ImportError:
-        log.debug(
-            "lineage unavailable; step %s: %s -> %s -> %s",
-            step_name,
-            [str(v) for v in inputs.values()],
-            step_type,
-            [str(v) for v in outputs.values()] + model_uris,
+
+class PipelineLineage:
+    """Writes step lineage of one execution (thread-safe: concurrent steps share it).
+
+    Args:
+        spark: The session.
+        location: Lineage folder; ``None`` uses the default store (``set_default_store``).
+        pipeline_name: The pipeline.
+        execution_id: The execution.
+    """
+
+    def __init__(
+        self, spark: SparkSession, location: str | None, pipeline_name: str, execution_id: str
+    ) -> None:
+        default = get_default_store()
+        self.store = (
+            default if location is None and default is not None else LineageStore(spark, str(location))
         )
-        return None
-    writer = getattr(lineage, "record_pipeline_step", None)
-    if writer is None:
-        log.debug("spark_mlops.lineage has no record_pipeline_step; skipping lineage of %s", step_name)
-        return None
-    result: dict[str, Any] | None = writer(
-        spark,
-        home / "lineage",
-        pipeline_name=pipeline_name,
-        execution_id=execution_id,
-        step_name=step_name,
-        step_type=step_type,
-        inputs=list(inputs.values()),
-        outputs=list(outputs.values()),
-        model_uris=model_uris,
-    )
-    return result
+        self._lock = threading.Lock()
+        self.context = Context.build(
+            f"{pipeline_name}/{execution_id}",
+            ContextType.PIPELINE_EXECUTION,
+            properties={"pipeline": pipeline_name, "execution_id": execution_id},
+        )
+        self.pipeline_name = pipeline_name
+        self.execution_id = execution_id
+
+    def record_step(
+        self,
+        step_name: str,
+        step_type: str,
+        inputs: dict[str, TableVersion],
+        outputs: dict[str, TableVersion],
+        model_uris: list[str],
+        properties: dict[str, Any] | None = None,
+    ) -> str:
+        """Store the step's lineage; returns the action id."""
+        action = Action.build(
+            f"{self.pipeline_name}/{self.execution_id}/{step_name}",
+            _ACTION_TYPES.get(step_type, ActionType.PROCESSING_JOB),
+            properties={"step": step_name, "step_type": step_type, **(properties or {})},
+        )
+        read = {(tv.table, tv.version) for tv in inputs.values()}
+        entities: list[Any] = [self.context, action]
+        edges = [Association.build(action, self.context, AssociationType.ASSOCIATED_WITH)]
+        for tv in inputs.values():
+            art = Artifact.build(tv.table, ArtifactType.DATASET, tv.table, tv.version)
+            entities.append(art)
+            edges.append(Association.build(art, action, AssociationType.CONTRIBUTED_TO))
+        for tv in outputs.values():
+            if (
+                tv.table,
+                tv.version,
+            ) in read:  # a skipped (already committed) write of an input: no self-loop
+                continue
+            art = Artifact.build(tv.table, ArtifactType.DATASET, tv.table, tv.version)
+            entities.append(art)
+            edges.append(Association.build(action, art, AssociationType.PRODUCED))
+        for uri in model_uris:
+            art = Artifact.build(uri, ArtifactType.MODEL, uri)
+            entities.append(art)
+            edges.append(Association.build(action, art, AssociationType.PRODUCED))
+        with self._lock, self.store.batch():
+            self.store.add_entities(entities)
+            self.store.add_associations(edges)
+        return action.id

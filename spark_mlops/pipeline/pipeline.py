@@ -15,8 +15,10 @@ from pyspark.sql import SparkSession
 
 from spark_mlops.config import settings
 from spark_mlops.errors import PipelineDefinitionError, PipelineError
+from spark_mlops.lineage import get_default_store
 from spark_mlops.pipeline.dag import StepGraph, build_graph
 from spark_mlops.pipeline.execution import ExecutionStatus, PipelineExecution, StepRecord, StepStatus
+from spark_mlops.pipeline.lineage_seam import PipelineLineage
 from spark_mlops.pipeline.mlflow_log import PipelineMlflowLogger
 from spark_mlops.pipeline.parameters import Parameter
 from spark_mlops.pipeline.runner import schedule
@@ -55,6 +57,7 @@ class Pipeline:
             its own Spark scheduler pool).
         spark: Session to use (default :func:`get_spark`).
         description: What the pipeline does.
+        lineage: Write step lineage (to the default lineage store when one is set, else ``<home>/lineage``).
 
     Raises:
         PipelineDefinitionError: the definition is invalid (names the step or parameter).
@@ -71,6 +74,7 @@ class Pipeline:
         max_parallel_steps: int = 1,
         spark: SparkSession | None = None,
         description: str | None = None,
+        lineage: bool = True,
     ) -> None:
         if not isinstance(name, str) or not name.strip() or "/" in name:
             raise PipelineDefinitionError(
@@ -93,6 +97,7 @@ class Pipeline:
         self.experiment_name = f"pipelines/{name}" if experiment_name is None else experiment_name
         self.max_parallel_steps = max_parallel_steps
         self._spark = spark
+        self.lineage = lineage
 
     # ---- definition -----------------------------------------------------------------------------------
     def definition(self) -> dict[str, Any]:
@@ -230,7 +235,11 @@ class Pipeline:
             logical_date=execution.logical_date,
         )
         work_root = self.home / "executions" / self.name / execution.execution_id
-        runner = StepRunner(self.spark, store, mlflow, execution, resolve_ctx, work_root)
+        lineage = None
+        if self.lineage:
+            location = None if get_default_store() is not None else str(self.home / "lineage")
+            lineage = PipelineLineage(self.spark, location, self.name, execution.execution_id)
+        runner = StepRunner(self.spark, store, mlflow, execution, resolve_ctx, work_root, lineage)
         schedule(self.graph, runner, dict(done), self.max_parallel_steps)
         store.record_execution(execution, self.definition())
         if mlflow is not None:

@@ -20,7 +20,7 @@ from spark_mlops.delta import TableVersion, current_version, normalize_table
 from spark_mlops.errors import SparkMlopsError, StepFailedError
 from spark_mlops.pipeline.caching import cache_key, txn_app_id
 from spark_mlops.pipeline.execution import PipelineExecution, StepRecord, StepStatus
-from spark_mlops.pipeline.lineage_seam import record_step_lineage
+from spark_mlops.pipeline.lineage_seam import PipelineLineage
 from spark_mlops.pipeline.mlflow_log import PipelineMlflowLogger
 from spark_mlops.pipeline.steps.base import Step
 from spark_mlops.pipeline.steps.context import StepContext, StepPending
@@ -70,6 +70,7 @@ class StepRunner:
         execution: PipelineExecution,
         resolve_ctx: ResolveContext,
         work_root: Path,
+        lineage: PipelineLineage | None = None,
     ) -> None:
         self.spark = spark
         self.store = store
@@ -77,6 +78,7 @@ class StepRunner:
         self.execution = execution
         self.resolve_ctx = resolve_ctx
         self.work_root = work_root
+        self.lineage = lineage
 
     def _prepare(self, step: Step) -> _Prepared:
         ctx = self.resolve_ctx
@@ -134,9 +136,11 @@ class StepRunner:
             record.status, record.failure_reason = StepStatus.WAITING, str(exc)
         except Exception as exc:  # noqa: BLE001 - a step's error is data: it fails the step, not the runner
             record.status = StepStatus.FAILED
-            record.failure_reason = (
-                str(exc) if isinstance(exc, SparkMlopsError) else f"{type(exc).__name__}: {exc}"
+            reason = str(exc) if isinstance(exc, SparkMlopsError) else f"{type(exc).__name__}: {exc}"
+            prefix = (
+                f"step '{step.name}' failed: "  # StepFailedError's own prefix; the execution adds it once
             )
+            record.failure_reason = reason[len(prefix) :] if reason.startswith(prefix) else reason
         record.end_time = utcnow()
         self._record(step, record, prepared, params, metrics, artifacts)
         return record
@@ -253,20 +257,21 @@ class StepRunner:
                 )
             except Exception as exc:  # noqa: BLE001 - tracking must not change the step's outcome
                 log.warning("step %s: MLflow logging failed: %s", step.name, exc)
-        if record.status is StepStatus.SUCCEEDED and prepared is not None and not record.cache_hit:
+        fresh = record.status is StepStatus.SUCCEEDED and not record.cache_hit
+        if self.lineage is not None and fresh and prepared is not None:
             outputs = {k: TableVersion.from_dict(v) for k, v in record.properties.get("outputs", {}).items()}
             models = [str(v) for k, v in record.properties.items() if k.endswith("model_uri") and v]
-            record_step_lineage(
-                self.spark,
-                self.store.home,
-                pipeline_name=self.execution.pipeline_name,
-                execution_id=self.execution.execution_id,
-                step_name=step.name,
-                step_type=step.type_name,
-                inputs=prepared.inputs,
-                outputs=outputs,
-                model_uris=models,
-            )
+            try:
+                record.properties["lineage_action_id"] = self.lineage.record_step(
+                    step.name,
+                    step.type_name,
+                    prepared.inputs,
+                    outputs,
+                    models,
+                    {"mlflow_run_id": record.mlflow_run_id or ""},
+                )
+            except Exception as exc:  # noqa: BLE001 - lineage must not change the step's outcome
+                log.warning("step %s: lineage not written: %s", step.name, exc)
         self.store.record_step(self.execution, record)
         how = " (cache hit from " + str(record.cached_from) + ")" if record.cache_hit else ""
         tries = f", {record.attempts} attempts" if record.attempts > 1 else ""

@@ -10,6 +10,7 @@ from mlflow.tracking import MlflowClient
 from pyspark.sql import functions as F
 
 from spark_mlops.delta import current_version, read_delta
+from spark_mlops.lineage import LineageStore, upstream_data
 from spark_mlops.pipeline import (
     ConditionLessThanOrEqualTo,
     ConditionStep,
@@ -47,7 +48,7 @@ def publish_job(ctx: StepContext) -> None:
     ctx.write_output("published", ctx.input("data").select("x", "y"))
 
 
-def build(raw_table: str, out: Path, home: Path, name: str = "flow") -> Pipeline:
+def build(raw_table: str, out: Path, home: Path, name: str = "flow", lineage: bool = True) -> Pipeline:
     threshold = ParameterFloat("mse_threshold", default_value=6.0)
     report = PropertyFile("evaluation", path="evaluation.json")
     prepare = ProcessingStep(
@@ -75,7 +76,7 @@ def build(raw_table: str, out: Path, home: Path, name: str = "flow") -> Pipeline
         if_steps=[publish],
         else_steps=[fail],
     )
-    return Pipeline(name, parameters=[threshold], steps=[prepare, evaluate, cond], home=home)
+    return Pipeline(name, parameters=[threshold], steps=[prepare, evaluate, cond], home=home, lineage=lineage)
 
 
 def reference_mse(raw: pd.DataFrame) -> float:
@@ -121,14 +122,26 @@ def test_condition_true_publishes_and_passes_properties(
     artifacts = [a.path for a in client.list_artifacts(by_step["evaluate"].info.run_id)]
     assert artifacts == ["evaluation.json"]
 
+    # Lineage: the publish action read the clean table at the version prepare wrote, which was derived
+    # from the raw table at version 0.
+    store = LineageStore(spark, str(home / "lineage"))
+    publish_action = execution.step("publish").properties["lineage_action_id"]
+    upstream = {(e.source_uri, e.version) for e in upstream_data(publish_action, store)}
+    assert upstream == {(str(tmp_path / "clean"), clean["version"]), (raw_table, 0)}
+    produced = store.list_associations(source=publish_action, association_type="Produced")
+    assert [
+        (store.describe(a.destination_id).source_uri, store.describe(a.destination_id).version)
+        for a in produced
+    ] == [(str(tmp_path / "published"), 0)]
+
 
 def test_condition_false_runs_fail_step(spark, raw_table, raw_data, tmp_path, home):
-    pipeline = build(raw_table, tmp_path, home)
+    pipeline = build(raw_table, tmp_path, home, lineage=False)
     execution = pipeline.start({"mse_threshold": 1.5})
 
     assert reference_mse(raw_data) > 1.5
     assert execution.status is ExecutionStatus.FAILED
-    assert execution.failure_reason == "step 'too_bad' failed: step 'too_bad' failed: mse above 1.5"
+    assert execution.failure_reason == "step 'too_bad' failed: mse above 1.5"
     assert execution.step("publish").status is StepStatus.SKIPPED
     assert execution.step("mse_ok").properties["outcome"] is False
     # the state tables hold the same story
