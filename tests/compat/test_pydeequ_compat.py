@@ -271,3 +271,53 @@ def test_bad_arguments_name_the_argument(spark, reviews) -> None:  # type: ignor
         VerificationResult.checkResultsAsDataFrame(spark, "not a result")
     with pytest.raises(InvalidArgumentError, match="level"):
         Check(spark, "fatal", "x")
+
+
+def test_anomaly_check_tutorial_flow_matches_native(spark) -> None:  # type: ignore[no-untyped-def]
+    # PyDeequ's anomaly-detection tutorial: yesterday 100 rows, today 300 rows, max rate increase 2.0.
+    from spark_mlops.compat.pydeequ import AnomalyCheckConfig
+    from spark_mlops.quality.anomaly_check import AnomalyCheckConfig as NativeConfig
+    from spark_mlops.quality.repository import InMemoryMetricsRepository as NativeMemory
+
+    yesterday_df = generate_reviews(spark, 100, seed=1)
+    today_df = generate_reviews(spark, 300, seed=2)
+    now = ResultKey.current_milli_time()
+    day = 24 * 60 * 60 * 1000
+
+    repository = InMemoryMetricsRepository(spark)
+    config = AnomalyCheckConfig(CheckLevel.Warning, "size anomaly", withTagValues={"ds": "reviews"})
+    results = []
+    for df, when in ((yesterday_df, now - day), (today_df, now)):
+        results.append(
+            VerificationSuite(spark)
+            .onData(df)
+            .useRepository(repository)
+            .saveOrAppendResult(ResultKey(spark, when, {"ds": "reviews"}))
+            .addAnomalyCheck(RelativeRateOfChangeStrategy(maxRateIncrease=2.0), Size(), config)
+            .run()
+        )
+
+    native_repo = NativeMemory()
+    native_config = NativeConfig(NativeLevel.WARNING, "size anomaly", {"ds": "reviews"})
+    native_results = [
+        NativeSuite(spark)
+        .on_data(df)
+        .use_repository(native_repo)
+        .save_or_append_result(NativeResultKey(when, {"ds": "reviews"}))
+        .add_anomaly_check(
+            native_anomaly.RelativeRateOfChangeStrategy(max_rate_increase=2.0), A.Size(), native_config
+        )
+        .run()
+        for df, when in ((yesterday_df, now - day), (today_df, now))
+    ]
+    for compat, native in zip(results, native_results, strict=True):
+        assert VerificationResult.checkResultsAsJson(spark, compat) == native.check_results_as_json()
+    # Today: 300 / 100 = 3.0 > 2.0, so the newest point is an anomaly and the warning check fails.
+    assert 300 / 100 > 2.0
+    today = VerificationResult.checkResultsAsJson(spark, results[1])
+    assert [(r["check"], r["constraint_status"]) for r in today] == [("size anomaly", "Failure")]
+    assert results[1].status == "Warning"
+    history = (
+        repository.load().withTagValues({"ds": "reviews"}).forAnalyzers([Size()]).getSuccessMetricsAsJson()
+    )
+    assert [m["value"] for m in history] == [100.0, 300.0]

@@ -65,6 +65,7 @@ from spark_mlops.compat.pydeequ.repository import (
     ResultKey,
 )
 from spark_mlops.compat.pydeequ.verification import (
+    AnomalyCheckConfig,
     VerificationResult,
     VerificationRunBuilder,
     VerificationSuite,
@@ -75,6 +76,7 @@ __all__ = [
     "AnalysisRunBuilder",
     "AnalysisRunner",
     "AnalyzerContext",
+    "AnomalyCheckConfig",
     "ApproxCountDistinct",
     "ApproxQuantile",
     "ApproxQuantiles",

@@ -15,7 +15,7 @@ Example (PyDeequ code; only the imports changed):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -24,13 +24,15 @@ from spark_mlops.compat.pydeequ._output import as_output, only_analyzers
 from spark_mlops.compat.pydeequ.checks import Check
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.quality.analyzers import Analyzer
+from spark_mlops.quality.anomaly import AnomalyDetectionStrategy
+from spark_mlops.quality.anomaly_check import AnomalyCheckConfig as NativeAnomalyCheckConfig
 from spark_mlops.quality.checks import Check as NativeCheck
+from spark_mlops.quality.checks import CheckLevel as NativeCheckLevel
 from spark_mlops.quality.repository import MetricsRepository, ResultKey
-from spark_mlops.quality.runner import AnalyzerContext
 from spark_mlops.quality.verification import VerificationResult as NativeVerificationResult
 from spark_mlops.quality.verification import VerificationSuite as NativeVerificationSuite
 
-__all__ = ["VerificationResult", "VerificationRunBuilder", "VerificationSuite"]
+__all__ = ["AnomalyCheckConfig", "VerificationResult", "VerificationRunBuilder", "VerificationSuite"]
 
 
 def _native_check(check: Check | NativeCheck, argument: str = "check") -> NativeCheck:
@@ -47,8 +49,6 @@ class VerificationRunBuilder:
     def __init__(self, spark_session: SparkSession, df: DataFrame) -> None:
         self._spark = spark_session
         self._suite = NativeVerificationSuite(spark_session).on_data(df)
-        self._repository: MetricsRepository | None = None
-        self._key: ResultKey | None = None
 
     def addCheck(self, check: Check | NativeCheck) -> VerificationRunBuilder:
         """Add a check (the constraints it holds now; later additions to it are not seen)."""
@@ -67,36 +67,45 @@ class VerificationRunBuilder:
         return self
 
     def useRepository(self, repository: MetricsRepository) -> VerificationRunBuilder:
-        """Store the metrics of this run in ``repository`` (with :meth:`saveOrAppendResult`)."""
-        if not isinstance(repository, MetricsRepository):
-            raise InvalidArgumentError(f"repository: expected a metrics repository, got {repository!r}")
-        self._repository = repository
+        """Store the metrics of this run in ``repository`` (with :meth:`saveOrAppendResult`) and read
+        anomaly-check history from it."""
+        self._suite = self._suite.use_repository(repository)
         return self
 
     def saveOrAppendResult(self, resultKey: ResultKey) -> VerificationRunBuilder:
         """Save the metrics under ``resultKey`` (adding to what is stored under it already)."""
-        if not isinstance(resultKey, ResultKey):
-            raise InvalidArgumentError(f"resultKey: expected a ResultKey, got {resultKey!r}")
-        self._key = resultKey
+        self._suite = self._suite.save_or_append_result(resultKey)
+        return self
+
+    def addAnomalyCheck(
+        self,
+        anomaly: AnomalyDetectionStrategy,
+        analyzer: Analyzer,
+        anomalyCheckConfig: NativeAnomalyCheckConfig | None = None,
+    ) -> VerificationRunBuilder:
+        """Check the analyzer's metric against its history in the repository with ``anomaly``."""
+        self._suite = self._suite.add_anomaly_check(anomaly, analyzer, anomalyCheckConfig)
         return self
 
     def run(self) -> NativeVerificationResult:
         """Compute every metric in one engine call, evaluate the checks, store the metrics if asked.
 
         Raises:
-            InvalidArgumentError: ``saveOrAppendResult`` without ``useRepository``.
+            InvalidArgumentError: ``saveOrAppendResult`` or ``addAnomalyCheck`` without ``useRepository``.
         """
-        if self._key is not None and self._repository is None:
-            raise InvalidArgumentError("saveOrAppendResult: call useRepository(repository) first")
-        result = self._suite.run()
-        if self._repository is not None and self._key is not None:
-            self._repository.save(
-                self._key,
-                AnalyzerContext(result.metrics, result.source),
-                run_status=result.status.value,
-                source=result.source,
-            )
-        return result
+        return self._suite.run()
+
+
+def AnomalyCheckConfig(
+    level: NativeCheckLevel = NativeCheckLevel.WARNING,
+    description: str | None = None,
+    withTagValues: Mapping[str, str] | None = None,
+    afterDate: int | None = None,
+    beforeDate: int | None = None,
+) -> NativeAnomalyCheckConfig:
+    """PyDeequ's ``AnomalyCheckConfig(level, description, withTagValues=None, afterDate=None,
+    beforeDate=None)``: how an anomaly check reads its history and how bad an anomaly is."""
+    return NativeAnomalyCheckConfig(level, description, dict(withTagValues or {}), afterDate, beforeDate)
 
 
 class VerificationSuite:
