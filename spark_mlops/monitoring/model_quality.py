@@ -242,9 +242,9 @@ def _binary_of(m: np.ndarray) -> dict[str, float]:
 def _with_baselines(values: dict[str, float], m: np.ndarray, binary: bool) -> dict[str, float]:
     metrics_of = _binary_of if binary else multiclass_metrics
     lower = BINARY_LOWER_IS_BETTER if binary else ()
-    out = dict(values)
+    out = {k: float(v) for k, v in values.items()}  # plain floats, not numpy scalars
     for name, value in best_constant(m, metrics_of, lower).items():
-        out[f"{name}_best_constant_classifier"] = value
+        out[f"{name}_best_constant_classifier"] = float(value)
     return out
 
 
