@@ -1,4 +1,4 @@
-"""A local Spark Connect server for the ``connect`` tests, started once per test run as a subprocess.
+"""A local Spark Connect server for the ``connect`` tests, started as a subprocess per Connect module.
 
 The server is pyspark's own ``spark-submit --class org.apache.spark.sql.connect.service.SparkConnectServer``
 with the cached Delta jars and the Delta extension/catalog, ``local[2]``, on a free port of 127.0.0.1.
@@ -79,7 +79,9 @@ def _wait_until_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) 
     raise RuntimeError(f"Spark Connect server did not listen on port {port} within {START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="session")
+# Module scope: the server (a JVM with 1 GiB of heap) lives only while a Connect module runs, not for
+# the rest of the suite.
+@pytest.fixture(scope="module")
 def connect_server(session_tmp: Path) -> Iterator[str]:
     """Start a local Spark Connect server; yields its ``sc://127.0.0.1:PORT`` address."""
     port = _free_port()
@@ -114,7 +116,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def connect_spark(connect_server: str):  # type: ignore[no-untyped-def]
     """A remote SparkSession over the local Spark Connect server (no JVM in this process)."""
     from pyspark.sql.connect.session import SparkSession as RemoteSession
