@@ -82,7 +82,9 @@ class JobCounter:
 
     def __exit__(self, *exc: object) -> None:
         self.count = len(self._sc.statusTracker().getJobIdsForGroup(self.group))
-        self._sc.clearJobGroup()
+        # PySpark 4.2's SparkContext has no clearJobGroup: clear what setJobGroup set.
+        for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+            self._sc.setLocalProperty(key, None)  # type: ignore[arg-type]
 
 
 @pytest.fixture
