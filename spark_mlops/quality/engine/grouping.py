@@ -57,26 +57,27 @@ def _hashes(columns: Sequence[str]) -> tuple[Column, Column, Column]:
     if HASH_BITS < 64:
         first = first.bitwiseAND(F.lit((1 << HASH_BITS) - 1))
     second = F.xxhash64(F.lit(_SECOND_HASH_SALT), mask, *values)
-    all_null = mask == F.lit((1 << len(columns)) - 1)
-    return first, second, all_null
+    any_present = reduce(lambda a, b: a | b, [column(c).isNotNull() for c in columns])
+    return first, second, any_present
 
 
 def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> GroupSummary:
     """The :class:`GroupSummary` of ``columns`` over rows in scope, grouping on hashes (exact).
 
-    One Spark job; a second one only when a first-hash collision between different values exists.
+    Rows whose grouping columns are all NULL are dropped before grouping (no analyzer on this path
+    needs them), so ``null_rows`` is 0. One Spark job; a second one only when a first-hash collision
+    between different values exists.
     """
-    scoped = df if where is None else df.where(in_scope(where))
-    first, second, all_null = _hashes(columns)
+    first, second, any_present = _hashes(columns)
+    scoped = df.where(any_present if where is None else any_present & in_scope(where))
     groups = scoped.groupBy(first.alias("h")).agg(
         F.count(F.lit(1)).alias("cnt"),
         F.min(second).alias("lo"),
         F.max(second).alias("hi"),
-        F.max(all_null.cast("int")).alias("an"),
     )
     clean = F.col("lo") == F.col("hi")
     row = groups.agg(
-        *summary_aggregates(F.col("cnt"), F.col("an") == 1, include=clean),
+        *summary_aggregates(F.col("cnt"), F.lit(False), include=clean),
         F.collect_list(F.when(~clean, F.col("h"))),
     ).collect()[0]
     summary = summary_from_row(row)
