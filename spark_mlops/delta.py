@@ -32,6 +32,7 @@ __all__ = [
     "normalize_table",
     "read_delta",
     "read_delta_versioned",
+    "rows_in_commit",
     "sql_identifier",
     "write_delta",
 ]
@@ -262,3 +263,20 @@ def write_delta(
     version = current_version(df.sparkSession, name)
     log.info("wrote %s (mode=%s) -> version %d", name, mode, version)
     return TableVersion(name, version)
+
+
+def rows_in_commit(spark: SparkSession, written: TableVersion) -> int | None:
+    """Rows the commit at ``written.version`` added (Delta's ``numOutputRows``), without a scan.
+
+    ``None`` when the commit did not record it (e.g. a metadata-only commit).
+    """
+    row = (
+        history(spark, written.table)
+        .where(f"version = {int(written.version)}")
+        .select("operationMetrics")
+        .first()
+    )
+    if row is None or not row["operationMetrics"]:
+        return None
+    value = row["operationMetrics"].get("numOutputRows")
+    return int(value) if value is not None else None

@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from spark_mlops.delta import TableVersion, read_delta_versioned, write_delta
+from spark_mlops.delta import TableVersion, read_delta_versioned, rows_in_commit, write_delta
 from spark_mlops.errors import InvalidArgumentError, SparkMlopsError
 
 __all__ = ["BatchInferenceResult", "add_inference_columns", "batch_inference", "load_spark_model"]
@@ -138,16 +138,6 @@ def batch_inference(
         txn_app_id=app_id,
         txn_version=source.version,
     )
-    rows = _rows_written(spark, written)
+    rows = rows_in_commit(spark, written)
     log.info("batch inference: %s scored with %s -> %s (%s rows)", source, model_uri, written, rows)
     return BatchInferenceResult(model_uri, model_version, source, written, rows)
-
-
-def _rows_written(spark: SparkSession, written: TableVersion) -> int | None:
-    from spark_mlops.delta import history
-
-    row = history(spark, written.table, limit=1).select("version", "operationMetrics").first()
-    if row is None or row["version"] != written.version or not row["operationMetrics"]:
-        return None
-    value = row["operationMetrics"].get("numOutputRows")
-    return int(value) if value is not None else None
