@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import uuid
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -34,21 +31,6 @@ DEFECTS = ReviewDefects(
 )
 
 
-@contextlib.contextmanager
-def spark_jobs(spark) -> Iterator[list[int]]:  # type: ignore[no-untyped-def]
-    """Jobs started in the block (job group + status tracker, like the conftest ``count_jobs``)."""
-    sc = spark.sparkContext
-    group = f"verification-{uuid.uuid4().hex}"
-    sc.setJobGroup(group, "job counting in a test", interruptOnCancel=False)
-    jobs: list[int] = []
-    try:
-        yield jobs
-    finally:
-        jobs.extend(sc.statusTracker().getJobIdsForGroup(group))
-        sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
-        sc.setLocalProperty("spark.job.description", None)  # type: ignore[arg-type]
-
-
 def seed_check(with_uniqueness: bool = True) -> Check:
     """The seed's review check (DESIGN.md), with the size threshold scaled to test data."""
     check = (
@@ -74,23 +56,23 @@ def reviews(spark):  # type: ignore[no-untyped-def]
     return df, df.toPandas()
 
 
-def test_seed_suite_without_uniqueness_is_one_spark_job(spark, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_seed_suite_without_uniqueness_is_one_spark_job(spark, reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
     df, _ = reviews
     df.count()  # materialize the cache outside the measured block
     suite = VerificationSuite(spark).on_data(df).add_check(seed_check(with_uniqueness=False))
-    with spark_jobs(spark) as jobs:
+    with count_jobs() as jobs:
         result = suite.run()
-    assert len(jobs) == 1
+    assert jobs.count == 1
     assert len(result.check_results[suite.checks[0]].constraint_results) == 8
 
 
-def test_seed_suite_with_uniqueness_is_two_jobs_and_matches_pandas(spark, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_seed_suite_with_uniqueness_is_two_jobs_and_matches_pandas(spark, reviews, count_jobs) -> None:  # type: ignore[no-untyped-def]
     df, p = reviews
     df.count()
     check = seed_check()
-    with spark_jobs(spark) as jobs:
+    with count_jobs() as jobs:
         result = VerificationSuite(spark).on_data(df).add_check(check).run()
-    assert len(jobs) == 2  # one fused scan + one grouping job for uniqueness
+    assert jobs.count == 2  # one fused scan + one grouping job for uniqueness
 
     ids = p["review_id"].dropna()
     counts = ids.value_counts()
