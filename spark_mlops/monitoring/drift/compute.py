@@ -181,7 +181,7 @@ def compute_drift(
         ColumnNotFoundError: a named column is missing from the reference or the current data.
         InvalidArgumentError: an unknown method, or a method that does not fit the column's type.
     """
-    opts = {
+    opts: dict[str, Any] = {
         "exact_max_rows": exact_max_rows,
         "sketch_k": sketch_k,
         "max_categories": max_categories,

@@ -24,6 +24,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from pyspark.sql import Column, DataFrame
@@ -84,6 +85,7 @@ class DatasetProfile:
         types: SageMaker inferred type per column of the dataset's schema.
         truncated: Categorical columns with more than ``max_categories`` distinct values (no table).
         approx_distinct: HLL distinct count per profiled column.
+        extra: Values of the caller's ``extra`` aggregate expressions, by alias.
     """
 
     row_count: int
@@ -91,6 +93,7 @@ class DatasetProfile:
     types: dict[str, str]
     truncated: dict[str, int] = field(default_factory=dict)
     approx_distinct: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _col(name: str) -> Column:
@@ -110,6 +113,7 @@ def profile_columns(
     sketch_k: int = DEFAULT_SKETCH_K,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     label: str = "profile columns",
+    extra: Sequence[Column] = (),
 ) -> DatasetProfile:
     """Distributions of ``columns`` (default: every numeric, string and boolean column) in ≤ 2 scans.
 
@@ -120,6 +124,8 @@ def profile_columns(
         sketch_k: KLL ``k`` of sketch mode (8..65535; larger is more accurate and slower).
         max_categories: Categorical columns with more distinct values get no frequency table.
         label: Spark job description prefix.
+        extra: More aggregate expressions for scan 1 (e.g. a profiler's type counts), aliased with a
+            ``x_`` prefix so they cannot clash with the profile's own aliases.
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -146,7 +152,7 @@ def profile_columns(
                     "drift needs a numeric, string or boolean column"
                 )
     numeric = [n for n in names if types[n] in ("Integral", "Fractional")]
-    exprs: list[Column] = [F.count(F.lit(1)).alias("n")]
+    exprs: list[Column] = [F.count(F.lit(1)).alias("n"), *extra]
     for i, name in enumerate(names):
         if name in numeric:
             x = _as_double(name)
@@ -219,7 +225,9 @@ def profile_columns(
                 count=present,
                 distinct=approx[name],
             )
-    return DatasetProfile(n, result, types, truncated, approx)
+    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "m", "v", "lo", "hi", "d", "q")}
+    extra_values = {k: v for k, v in row.asDict().items() if k not in own}
+    return DatasetProfile(n, result, types, truncated, approx, extra_values)
 
 
 def _frequency_tables(

@@ -1,0 +1,91 @@
+"""ColumnProfilerRunner: numbers vs pandas, Deequ string type inference, fixed job count on 200 columns."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spark_mlops.quality.profiling import ColumnProfilerRunner, infer_string_type
+
+
+def _jobs(spark, fn):  # type: ignore[no-untyped-def]
+    # Local job counter (the shared count_jobs fixture calls clearJobGroup, gone in PySpark 4.2).
+    sc, group = spark.sparkContext, f"count-{uuid.uuid4().hex}"
+    sc.setJobGroup(group, "job counting in a test", interruptOnCancel=False)
+    try:
+        out = fn()
+    finally:
+        jobs = len(sc.statusTracker().getJobIdsForGroup(group))
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    return out, jobs
+
+
+def test_profiles_match_pandas(spark) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(4)
+    n = 400
+    x = np.round(rng.normal(2.0, 3.0, n), 3)
+    x[::10] = np.nan
+    codes = rng.choice(["1", "2", "3.5", "true", None, "abc"], n, p=[0.3, 0.2, 0.2, 0.1, 0.1, 0.1])
+    pdf = pd.DataFrame({"x": x, "code": codes, "k": rng.integers(0, 4, n)})
+    rows = [(None if np.isnan(a) else float(a), b, int(c)) for a, b, c in pdf.itertuples(index=False)]
+    df = spark.createDataFrame(rows, "x double, code string, k int")
+    profiles, jobs = _jobs(spark, lambda: ColumnProfilerRunner(spark).on_data(df).run())
+    assert jobs == 2 and profiles.num_records == n
+    px = profiles["x"]
+    xs = pdf["x"].dropna()
+    assert px.completeness == pytest.approx(len(xs) / n)
+    assert px.mean == pytest.approx(xs.mean()) and px.std_dev == pytest.approx(np.std(xs))
+    assert (px.minimum, px.maximum) == (xs.min(), xs.max()) and px.sum == pytest.approx(xs.sum())
+    assert px.data_type == "Fractional" and not px.is_data_type_inferred
+    assert px.approximate_num_distinct_values == pytest.approx(xs.nunique(), rel=0.05)
+    assert px.histogram is None  # > 120 distinct values
+    assert px.approx_percentiles is not None and len(px.approx_percentiles) == 100
+    assert px.approx_percentiles[49] == pytest.approx(np.quantile(xs, 0.5), abs=0.1)  # KLL, exact at n ≤ k
+    pc = profiles["code"]
+    vc = pdf["code"].value_counts()
+    assert pc.type_counts == {
+        "Integral": int(vc["1"] + vc["2"]),
+        "Fractional": int(vc["3.5"]),
+        "Boolean": int(vc["true"]),
+        "String": int(vc["abc"]),
+        "Unknown": int(pdf["code"].isna().sum()),
+    }
+    assert pc.data_type == "String" and pc.is_data_type_inferred
+    assert pc.histogram is not None
+    assert pc.histogram["NullValue"] == (int(pdf["code"].isna().sum()), pdf["code"].isna().mean())
+    assert pc.histogram["abc"] == (int(vc["abc"]), vc["abc"] / n)
+    pk = profiles["k"]
+    assert pk.data_type == "Integral" and pk.histogram is not None
+    assert {k: v[0] for k, v in pk.histogram.items()} == {
+        str(k): int(v) for k, v in pdf["k"].value_counts().items()
+    }
+
+
+def test_deequ_type_decision() -> None:
+    assert infer_string_type({"Integral": 3}) == "Integral"
+    assert infer_string_type({"Integral": 3, "Fractional": 1}) == "Fractional"
+    assert infer_string_type({"Boolean": 2}) == "Boolean"
+    assert infer_string_type({"Boolean": 2, "Integral": 1}) == "String"
+    assert infer_string_type({"Unknown": 5}) == "Unknown"
+
+
+def test_wide_table_uses_a_fixed_number_of_jobs(spark) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(9)
+    n, width = 40, 200
+    data = rng.normal(0, 1, (n, width // 2))
+    cats = rng.choice(["a", "b", "c"], (n, width // 2))
+    rows = [tuple(float(v) for v in data[i]) + tuple(str(v) for v in cats[i]) for i in range(n)]
+    schema = ", ".join(
+        [f"n{j} double" for j in range(width // 2)] + [f"s{j} string" for j in range(width // 2)]
+    )
+    df = spark.createDataFrame(rows, schema)
+    profiles, jobs = _jobs(spark, lambda: ColumnProfilerRunner(spark).on_data(df).run())
+    assert jobs == 2 and len(profiles.profiles) == width
+    for j in (0, 57, 99):
+        assert profiles[f"n{j}"].mean == pytest.approx(data[:, j].mean())
+        assert profiles[f"n{j}"].std_dev == pytest.approx(data[:, j].std())
+        counts = pd.Series(cats[:, j]).value_counts()
+        assert {k: v[0] for k, v in profiles[f"s{j}"].histogram.items()} == counts.to_dict()  # type: ignore[union-attr]
