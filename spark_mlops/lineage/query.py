@@ -1,10 +1,12 @@
 """Lineage queries: breadth-first traversal of the edge table as iterative Spark joins.
 
-Each step joins the current frontier (a small DataFrame of vertex ids) with the edge table, drops
-vertices already visited (so a cycle through AssociatedWith/SameAs edges is walked once and the walk
-always ends), and ``localCheckpoint``s the result so the plan stays one join deep however many steps
-run. The walk stops when a step finds nothing new or at ``max_depth``. The frontier is broadcast while
-it is small, so a step over millions of edges is one scan of the edge table without a shuffle of it.
+Each step joins the current frontier (broadcast while small) with the edge table, so a step over
+millions of edges is one scan of the edge table without a shuffle of it, and drops vertices already
+visited (so a cycle through AssociatedWith/SameAs edges is walked once and the walk always ends). The
+walk stops when a step finds nothing new or at ``max_depth``. While a step's result is small (≤ 10,000
+followed edges) it is collected and the visited set kept on the driver: one Spark job per step. A larger
+step switches to the distributed walk, where frontier and visited set are DataFrames that are
+``localCheckpoint``ed every step so the plan stays one join deep however many steps run.
 
 Semantics (SageMaker's ``QueryLineage``): ASCENDANTS follows edges backwards (towards sources),
 DESCENDANTS forwards, BOTH does both walks from the start (it does not wander sideways to siblings).
@@ -34,6 +36,8 @@ __all__ = ["LineageFilter", "LineageQuery", "LineageQueryDirection", "LineageQue
 log = logging.getLogger(__name__)
 
 _BROADCAST_LIMIT = 200_000
+#: Steps with at most this many followed edges are collected (one Spark job per step).
+_LOCAL_LIMIT = 10_000
 
 
 class LineageQueryDirection(str, Enum):
@@ -234,53 +238,103 @@ class LineageQuery:
         return LineageQueryResult([starts[i] for i in dict.fromkeys(ids)], vertices, edges_df)
 
     def _walk(self, starts: list[str], dirs: list[str], max_depth: int) -> tuple[DataFrame, DataFrame | None]:
+        """Breadth-first walk. While a step's result is small (≤ ``_LOCAL_LIMIT`` rows) it is collected and
+        the visited set kept on the driver: one Spark job per step. A larger step switches to the fully
+        distributed walk (checkpointed frontier and visited DataFrames)."""
         spark = self.store.spark
-        edges = self.store.edges().select(
+        edges = self._edge_columns()
+        visited: dict[tuple[str, str], int] = {(s, d): 0 for s in starts for d in dirs}
+        followed: set[str] = set()
+        frontier = list(visited)
+        depth = 0
+        with job_description(spark, f"lineage: query {'/'.join(dirs)} from {len(starts)} vertices"):
+            while frontier and depth < max_depth:
+                front = spark.createDataFrame(frontier, "node string, direction string")
+                rows = self._step(F.broadcast(front), edges).limit(_LOCAL_LIMIT + 1).collect()
+                if len(rows) > _LOCAL_LIMIT:
+                    log.info(
+                        "lineage query: step %d has over %d edges, walking distributed",
+                        depth + 1,
+                        _LOCAL_LIMIT,
+                    )
+                    seen = spark.createDataFrame(
+                        [(n, d, v) for (n, d), v in visited.items()],
+                        "node string, direction string, depth int",
+                    )
+                    done = spark.createDataFrame([(e,) for e in followed], "edge_id string")
+                    return self._walk_distributed(starts, front, seen, done, depth, max_depth)
+                depth += 1
+                frontier = []
+                for r in rows:
+                    followed.add(r["edge_id"])
+                    key = (r["node"], r["direction"])
+                    if key not in visited:
+                        visited[key] = depth
+                        frontier.append(key)
+        reached = spark.createDataFrame(
+            [(n, d, v) for (n, d), v in visited.items() if v > 0 and n not in starts],
+            "id string, direction string, depth int",
+        )
+        edge_ids = spark.createDataFrame([(e,) for e in sorted(followed)], "id string")
+        return reached, edge_ids
+
+    def _edge_columns(self) -> DataFrame:
+        return self.store.edges().select(
             F.col("id").alias("edge_id"), F.col("source_id"), F.col("destination_id")
         )
-        start_rows = [(s, d) for s in starts for d in dirs]
-        frontier = spark.createDataFrame(start_rows, "node string, direction string")
-        size = len(start_rows)
-        visited = frontier.withColumn("depth", F.lit(0))
-        followed: list[DataFrame] = []
-        with job_description(spark, f"lineage: query {'/'.join(dirs)} from {len(starts)} vertices"):
-            for depth in range(1, max_depth + 1):
-                front = F.broadcast(frontier) if size <= _BROADCAST_LIMIT else frontier
-                up = (
-                    front.where(F.col("direction") == "Ascendants")
-                    .join(edges, F.col("node") == F.col("destination_id"))
-                    .select(F.col("source_id").alias("node"), "direction", "edge_id")
-                )
-                down = (
-                    front.where(F.col("direction") == "Descendants")
-                    .join(edges, F.col("node") == F.col("source_id"))
-                    .select(F.col("destination_id").alias("node"), "direction", "edge_id")
-                )
-                step = up.unionByName(down).localCheckpoint()
-                followed.append(step.select("edge_id"))
-                new = (
-                    step.select("node", "direction")
-                    .distinct()
-                    .join(visited.select("node", "direction"), ["node", "direction"], "left_anti")
-                    .localCheckpoint()
-                )
-                size = new.count()
-                log.debug("lineage query depth %d: %d new vertices", depth, size)
-                if size == 0:
-                    break
-                visited = visited.unionByName(new.withColumn("depth", F.lit(depth)))
-                if depth % 4 == 0:
-                    visited = visited.localCheckpoint()
-                frontier = new
+
+    @staticmethod
+    def _step(front: DataFrame, edges: DataFrame) -> DataFrame:
+        """(node, direction, edge_id) one edge away from the frontier, in each row's direction."""
+        up = (
+            front.where(F.col("direction") == "Ascendants")
+            .join(edges, F.col("node") == F.col("destination_id"))
+            .select(F.col("source_id").alias("node"), "direction", "edge_id")
+        )
+        down = (
+            front.where(F.col("direction") == "Descendants")
+            .join(edges, F.col("node") == F.col("source_id"))
+            .select(F.col("destination_id").alias("node"), "direction", "edge_id")
+        )
+        return up.unionByName(down)
+
+    def _walk_distributed(
+        self,
+        starts: list[str],
+        frontier: DataFrame,
+        visited: DataFrame,
+        done: DataFrame,
+        depth: int,
+        max_depth: int,
+    ) -> tuple[DataFrame, DataFrame | None]:
+        edges = self._edge_columns()
+        followed: list[DataFrame] = [done]
+        size = _LOCAL_LIMIT + 1
+        while depth < max_depth:
+            depth += 1
+            front = F.broadcast(frontier) if size <= _BROADCAST_LIMIT else frontier
+            step = self._step(front, edges).localCheckpoint()
+            followed.append(step.select("edge_id"))
+            new = (
+                step.select("node", "direction")
+                .distinct()
+                .join(visited.select("node", "direction"), ["node", "direction"], "left_anti")
+                .localCheckpoint()
+            )
+            size = new.count()
+            log.debug("lineage query depth %d: %d new vertices", depth, size)
+            if size == 0:
+                break
+            visited = visited.unionByName(new.withColumn("depth", F.lit(depth)))
+            if depth % 4 == 0:
+                visited = visited.localCheckpoint()
+            frontier = new
         reached = (
             visited.where((F.col("depth") > 0) & ~F.col("node").isin(starts))
             .select(F.col("node").alias("id"), "direction", "depth")
             .localCheckpoint()
         )
-        edge_ids = None
-        if followed:
-            edge_ids = followed[0]
-            for more in followed[1:]:
-                edge_ids = edge_ids.unionByName(more)
-            edge_ids = edge_ids.distinct().withColumnRenamed("edge_id", "id").localCheckpoint()
-        return reached, edge_ids
+        edge_ids = followed[0]
+        for more in followed[1:]:
+            edge_ids = edge_ids.unionByName(more)
+        return reached, edge_ids.distinct().withColumnRenamed("edge_id", "id").localCheckpoint()

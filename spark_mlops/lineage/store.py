@@ -70,6 +70,9 @@ EDGE_SCHEMA = StructType(
 )
 
 _ACYCLIC_TYPES = [t.value for t in AssociationType if t.acyclic]
+_PAIR = "origin string, node string"
+#: Cycle-check steps with at most this many rows are collected (one Spark job per step).
+_LOCAL_LIMIT = 10_000
 
 
 def _ddl(schema: StructType) -> str:
@@ -276,13 +279,16 @@ class LineageStore:
                 time.sleep(0.2 * (attempt + 1))
 
     def _check_cycles(self, edges: list[Association]) -> None:
-        """Fail when a new provenance edge s -> d has s reachable from d (iterative joins, visited set)."""
+        """Fail when a new provenance edge s -> d has s reachable from d.
+
+        Walks forward from each new edge's destination, remembering the source it must not reach. While a
+        step is small (≤ ``_LOCAL_LIMIT`` rows) it is collected and the visited set kept on the driver (one
+        Spark job per step); a larger step continues as checkpointed DataFrames.
+        """
         new = [e for e in edges if e.association_type.acyclic]
         if not new:
             return
         spark = self.spark
-        pair = "origin string, node string"
-        pairs = [(e.source_id, e.destination_id) for e in new]
         graph = (
             self.edges()
             .where(F.col("association_type").isin(_ACYCLIC_TYPES))
@@ -294,34 +300,59 @@ class LineageStore:
             )
             .distinct()
         )
-        # Walk forward from each new edge's destination, remembering which source we must not reach.
-        frontier = spark.createDataFrame(pairs, pair)
-        visited = frontier
+        visited = {(e.source_id, e.destination_id) for e in new}
+        frontier = sorted(visited)
         with job_description(spark, "lineage: cycle check"):
-            while True:
-                step = (
-                    frontier.join(graph, frontier["node"] == graph["src"])
-                    .select("origin", F.col("dst").alias("node"))
-                    .distinct()
-                    .join(visited, ["origin", "node"], "left_anti")
-                    .localCheckpoint()
+            while frontier:
+                front = spark.createDataFrame(frontier, _PAIR)
+                step = front.join(graph, front["node"] == graph["src"]).select(
+                    "origin", F.col("dst").alias("node")
                 )
-                stats = step.agg(
-                    F.count(F.lit(1)).alias("n"),
-                    F.max(F.when(F.col("origin") == F.col("node"), F.col("origin"))).alias("hit"),
-                ).first()
-                assert stats is not None
-                if stats["hit"] is not None:
-                    bad = next(e for e in new if e.source_id == stats["hit"])
-                    raise LineageError(
-                        f"association {bad.source_id} -> {bad.destination_id} "
-                        f"({bad.association_type.value}) would close a cycle: '{bad.source_id}' is already "
-                        f"downstream of '{bad.destination_id}'"
-                    )
-                if stats["n"] == 0:
+                rows = step.distinct().limit(_LOCAL_LIMIT + 1).collect()
+                if len(rows) > _LOCAL_LIMIT:
+                    seen = spark.createDataFrame(sorted(visited), _PAIR)
+                    self._check_cycles_distributed(new, graph, front, seen)
                     return
-                visited = visited.unionByName(step).localCheckpoint()
-                frontier = step
+                frontier = []
+                for r in rows:
+                    key = (r["origin"], r["node"])
+                    if key[0] == key[1]:
+                        self._cycle(new, key[0])
+                    if key not in visited:
+                        visited.add(key)
+                        frontier.append(key)
+
+    @staticmethod
+    def _cycle(new: list[Association], origin: str) -> None:
+        bad = next(e for e in new if e.source_id == origin)
+        raise LineageError(
+            f"association {bad.source_id} -> {bad.destination_id} "
+            f"({bad.association_type.value}) would close a cycle: '{bad.source_id}' is already "
+            f"downstream of '{bad.destination_id}'"
+        )
+
+    def _check_cycles_distributed(
+        self, new: list[Association], graph: DataFrame, frontier: DataFrame, visited: DataFrame
+    ) -> None:
+        while True:
+            step = (
+                frontier.join(graph, frontier["node"] == graph["src"])
+                .select("origin", F.col("dst").alias("node"))
+                .distinct()
+                .join(visited, ["origin", "node"], "left_anti")
+                .localCheckpoint()
+            )
+            stats = step.agg(
+                F.count(F.lit(1)).alias("n"),
+                F.max(F.when(F.col("origin") == F.col("node"), F.col("origin"))).alias("hit"),
+            ).first()
+            assert stats is not None
+            if stats["hit"] is not None:
+                self._cycle(new, stats["hit"])
+            if stats["n"] == 0:
+                return
+            visited = visited.unionByName(step).localCheckpoint()
+            frontier = step
 
 
 _DEFAULT: list[LineageStore | None] = [None]
