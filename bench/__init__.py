@@ -1,0 +1,1 @@
+"""Benchmarks (issue 11): `python -m bench.run`; per-area scripts alongside."""

@@ -1,0 +1,1 @@
+"""Peer engines for the side-by-side benchmark: Great Expectations (in-process) and Deequ (own process)."""
