@@ -1,10 +1,10 @@
 """PyDeequ's API on the spark_mlops engine: a PyDeequ user changes only the imports.
 
 ``from pydeequ.checks import *`` becomes ``from spark_mlops.compat.pydeequ.checks import *`` (same for
-``analyzers``, ``verification``, ``repository`` and ``anomaly_detection``), or import everything from this
-package. Methods keep PyDeequ's camelCase names and argument names and forward to the native snake_case
-API; results are our own objects, with PyDeequ's DataFrame shapes. No JVM Deequ, no py4j: it runs on
-any Spark 4 session, Spark Connect included.
+``analyzers``, ``verification``, ``repository``, ``anomaly_detection`` and ``profiles``), or import
+everything from this package. Methods keep PyDeequ's camelCase names and argument names and forward to
+the native snake_case API; results are our own objects, with PyDeequ's DataFrame shapes. No JVM Deequ,
+no py4j: it runs on any Spark 4 session, Spark Connect included.
 
 Differences from PyDeequ (documented in docs/compat.md): ``binningUdf`` arguments are refused (they are
 JVM functions); ``Check`` methods forward to our vocabulary, so NULL semantics are Deequ's (see
@@ -58,6 +58,12 @@ from spark_mlops.compat.pydeequ.checks import (
     ConstrainableDataTypes,
     ConstraintStatus,
 )
+from spark_mlops.compat.pydeequ.profiles import (
+    ColumnProfile,
+    ColumnProfilerRunner,
+    ColumnProfileRunBuilder,
+    ColumnProfilesResult,
+)
 from spark_mlops.compat.pydeequ.repository import (
     FileSystemMetricsRepository,
     InMemoryMetricsRepository,
@@ -84,6 +90,10 @@ __all__ = [
     "Check",
     "CheckLevel",
     "CheckStatus",
+    "ColumnProfile",
+    "ColumnProfileRunBuilder",
+    "ColumnProfilerRunner",
+    "ColumnProfilesResult",
     "Completeness",
     "Compliance",
     "ConstrainableDataTypes",
