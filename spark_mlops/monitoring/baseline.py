@@ -1,7 +1,7 @@
 """Data baselines in SageMaker Model Monitor's file shapes, saved to a folder or a Delta table.
 
 ``DataBaseline.from_dataframe(df)`` profiles every numeric, string and boolean column in at most two
-Spark scans (:func:`~spark_mlops.monitoring.drift.profile_columns`: one aggregation with moments, HLL
+Spark scans (:func:`~spark_mlops.quality.profiles.profile_columns`: one aggregation with moments, HLL
 and KLL sketches, one stacked group-by for frequency tables) and suggests constraints.
 
 * ``statistics_json()`` — Model Monitor's ``statistics.json``: ``dataset.item_count``; per feature
@@ -36,12 +36,12 @@ from pyspark.sql import types as T
 
 from spark_mlops.delta import TableVersion, read_delta, read_delta_versioned, write_delta
 from spark_mlops.errors import InvalidArgumentError
-from spark_mlops.monitoring.drift.distributions import (
+from spark_mlops.quality.profiles.distributions import (
     CategoricalDistribution,
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.monitoring.drift.profile import DatasetProfile, profile_columns
+from spark_mlops.quality.profiles.profile import DatasetProfile, profile_columns
 
 __all__ = ["BASELINE_TABLE_SCHEMA", "MAX_DOMAIN_VALUES", "DataBaseline", "default_monitoring_config"]
 

@@ -20,8 +20,8 @@ from pyspark.sql import types as T
 from spark_mlops.delta import TableVersion, write_delta
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.monitoring.drift.compute import DriftResult
-from spark_mlops.monitoring.drift.distributions import NumericDistribution
-from spark_mlops.monitoring.drift.profile import DatasetProfile
+from spark_mlops.quality.profiles.distributions import NumericDistribution
+from spark_mlops.quality.profiles.profile import DatasetProfile
 
 __all__ = ["DRIFT_TABLE_SCHEMA", "PROFILE_TABLE_SCHEMA", "append_drift", "append_profile"]
 

@@ -23,9 +23,9 @@ from typing import Any
 from pyspark.sql import DataFrame
 
 from spark_mlops.monitoring.baseline import DataBaseline
-from spark_mlops.monitoring.drift.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.monitoring.drift.methods import evaluate
-from spark_mlops.monitoring.drift.profile import DatasetProfile, inferred_type, profile_columns
+from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
+from spark_mlops.quality.profiles.profile import DatasetProfile, inferred_type, profile_columns
 
 __all__ = ["CHECK_TYPES", "COMPLETENESS_Z", "check_violations", "violations_json"]
 

@@ -9,6 +9,7 @@ from spark_mlops.quality.checks import Check, CheckLevel, CheckResult, CheckStat
 from spark_mlops.quality.engine import compute_metrics, compute_states
 from spark_mlops.quality.incremental import DeltaStateRepository, IncrementalInfo
 from spark_mlops.quality.metrics import Distribution, DistributionValue, Entity, Metric
+from spark_mlops.quality.profiling import ColumnProfilerRunner
 from spark_mlops.quality.repository import (
     DeltaMetricsRepository,
     FileSystemMetricsRepository,
@@ -16,6 +17,7 @@ from spark_mlops.quality.repository import (
     ResultKey,
 )
 from spark_mlops.quality.runner import AnalysisRunner, AnalyzerContext
+from spark_mlops.quality.suggestions import ConstraintSuggestionRunner
 from spark_mlops.quality.verification import VerificationResult, VerificationSuite
 
 __all__ = [
@@ -26,7 +28,9 @@ __all__ = [
     "CheckLevel",
     "CheckResult",
     "CheckStatus",
+    "ColumnProfilerRunner",
     "ConstraintStatus",
+    "ConstraintSuggestionRunner",
     "DeltaMetricsRepository",
     "DeltaStateRepository",
     "Distribution",

@@ -26,8 +26,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
-from spark_mlops.monitoring.drift.distributions import CategoricalDistribution, NumericDistribution
-from spark_mlops.monitoring.drift.profile import inferred_type, profile_columns
+from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
+from spark_mlops.quality.profiles.profile import inferred_type, profile_columns
 
 __all__ = ["ColumnProfile", "ColumnProfilerRunner", "ColumnProfiles", "infer_string_type"]
 

@@ -8,14 +8,14 @@ Methods: ``linf`` / ``linf_robust`` (SageMaker Model Monitor), ``ks``, ``psi``, 
 from __future__ import annotations
 
 from spark_mlops.monitoring.drift.compute import DRIFT_SCHEMA, ColumnDrift, DriftResult, compute_drift
-from spark_mlops.monitoring.drift.distributions import (
+from spark_mlops.monitoring.drift.methods import DEFAULT_THRESHOLDS, METHODS, default_methods, evaluate
+from spark_mlops.quality.profiles.distributions import (
     CategoricalDistribution,
     ColumnDistribution,
     NumericDistribution,
     distribution_from_json,
 )
-from spark_mlops.monitoring.drift.methods import DEFAULT_THRESHOLDS, METHODS, default_methods, evaluate
-from spark_mlops.monitoring.drift.profile import DatasetProfile, inferred_type, profile_columns
+from spark_mlops.quality.profiles.profile import DatasetProfile, inferred_type, profile_columns
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -18,16 +18,16 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
 from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
-from spark_mlops.monitoring.drift.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.monitoring.drift.methods import DEFAULT_THRESHOLDS, check_method, default_methods, evaluate
-from spark_mlops.monitoring.drift.profile import (
+from spark_mlops.monitoring.drift.statistics import ROBUST_C
+from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
+from spark_mlops.quality.profiles.profile import (
     DEFAULT_EXACT_MAX_ROWS,
     DEFAULT_MAX_CATEGORIES,
     DEFAULT_SKETCH_K,
     DatasetProfile,
     profile_columns,
 )
-from spark_mlops.monitoring.drift.statistics import ROBUST_C
 
 __all__ = ["DRIFT_SCHEMA", "ColumnDrift", "DriftResult", "compute_drift"]
 

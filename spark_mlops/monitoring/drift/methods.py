@@ -14,11 +14,6 @@ import math
 from dataclasses import dataclass
 
 from spark_mlops.errors import InvalidArgumentError
-from spark_mlops.monitoring.drift.distributions import (
-    CategoricalDistribution,
-    ColumnDistribution,
-    NumericDistribution,
-)
 from spark_mlops.monitoring.drift.statistics import (
     ROBUST_C,
     binned_shares,
@@ -30,6 +25,11 @@ from spark_mlops.monitoring.drift.statistics import (
     linf_robust,
     psi,
     wasserstein_normalized,
+)
+from spark_mlops.quality.profiles.distributions import (
+    CategoricalDistribution,
+    ColumnDistribution,
+    NumericDistribution,
 )
 
 __all__ = [

@@ -18,11 +18,12 @@ import math
 
 import numpy as np
 
-from spark_mlops.monitoring.drift.distributions import (
+from spark_mlops.monitoring.drift.special import chi2_sf, kolmogorov_sf
+from spark_mlops.quality.profiles.distributions import (
+    DISCRETE_MAX_DISTINCT,
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.monitoring.drift.special import chi2_sf, kolmogorov_sf
 
 __all__ = [
     "DISCRETE_MAX_DISTINCT",
@@ -40,8 +41,6 @@ __all__ = [
     "wasserstein_normalized",
 ]
 
-#: Numeric columns with at most this many distinct values are binned per value (Evidently uses 20).
-DISCRETE_MAX_DISTINCT = 20
 #: Zero shares are replaced by this before PSI, so a category missing on one side stays finite
 #: (Evidently's ``get_binned_data`` fill value).
 PSI_ZERO_SHARE = 1e-4

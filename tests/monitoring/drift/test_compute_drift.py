@@ -151,7 +151,7 @@ def test_skips_and_errors(spark) -> None:  # type: ignore[no-untyped-def]
 def test_kll_bytes_decode_to_the_sketchs_own_ranks(spark) -> None:  # type: ignore[no-untyped-def]
     from pyspark.sql import functions as F
 
-    from spark_mlops.monitoring.drift.kll import decode_kll_doubles
+    from spark_mlops.quality.profiles.kll import decode_kll_doubles
 
     probes = [10.0, 777.7, 1500.0, 2999.0]
     df = spark.range(3000).select((F.col("id") * 1.0).alias("x"))

@@ -11,11 +11,6 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from spark_mlops.errors import InvalidArgumentError
-from spark_mlops.monitoring.drift.distributions import (
-    CategoricalDistribution,
-    NumericDistribution,
-    distribution_from_json,
-)
 from spark_mlops.monitoring.drift.methods import default_methods, evaluate
 from spark_mlops.monitoring.drift.special import chi2_sf, kolmogorov_sf
 from spark_mlops.monitoring.drift.statistics import (
@@ -29,6 +24,11 @@ from spark_mlops.monitoring.drift.statistics import (
     psi,
     robust_c_for_alpha,
     wasserstein_normalized,
+)
+from spark_mlops.quality.profiles.distributions import (
+    CategoricalDistribution,
+    NumericDistribution,
+    distribution_from_json,
 )
 
 

@@ -32,13 +32,13 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
-from spark_mlops.monitoring.drift.distributions import (
+from spark_mlops.quality.profiles.distributions import (
+    DISCRETE_MAX_DISTINCT,
     CategoricalDistribution,
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.monitoring.drift.kll import decode_kll_doubles
-from spark_mlops.monitoring.drift.statistics import DISCRETE_MAX_DISTINCT
+from spark_mlops.quality.profiles.kll import decode_kll_doubles
 from spark_mlops.spark import job_description
 
 __all__ = [

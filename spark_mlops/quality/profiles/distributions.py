@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CategoricalDistribution", "ColumnDistribution", "NumericDistribution", "distribution_from_json"]
+__all__ = [
+    "DISCRETE_MAX_DISTINCT",
+    "CategoricalDistribution",
+    "ColumnDistribution",
+    "NumericDistribution",
+    "distribution_from_json",
+]
+
+#: Numeric columns with at most this many distinct values are binned per value (Evidently uses 20).
+DISCRETE_MAX_DISTINCT = 20
 
 
 @dataclass(frozen=True)
