@@ -33,7 +33,7 @@ def _reference(ref: pd.DataFrame) -> dict[str, bool]:
 
 def test_harness_verdicts_agree_with_pandas_and_report_is_written(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("great_expectations")
-    timings = run_bench(spark, [ROWS], 1, ["a", "b"], ["ge"], tmp_path / "data", partitions=2)
+    timings = run_bench(spark, [ROWS], 1, ["a", "b"], ["ge"], tmp_path / "data", partitions=2, warmup=False)
 
     ref = spark.read.format("delta").load(str(tmp_path / "data" / f"reviews_{ROWS}")).toPandas()
     expected = _reference(ref)
