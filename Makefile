@@ -8,13 +8,14 @@ JARS_STAMP := $(VENV)/.jars
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint bench clean help
+.PHONY: setup demo test lint bench bench-peers clean help
 
 help:
 	@echo "make demo   - run the end-to-end demo on generated data (local Spark, Delta, SQLite MLflow)"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff + mypy"
-	@echo "make bench  - side-by-side benchmarks (bench/results/)"
+	@echo "make bench  - benchmarks against the bare-scan floor and Great Expectations (bench/results/)"
+	@echo "make bench-peers - the same plus Deequ (sets up a bench-only pyspark 3.5 virtualenv)"
 	@echo "make setup  - venv in .venv, pinned packages, Delta jars (done by the targets above)"
 
 setup: $(STAMP) $(JARS_STAMP)
@@ -44,7 +45,12 @@ lint: setup
 	$(VENV)/bin/mypy spark_mlops
 
 bench: setup
-	$(PY) -m bench.run
+	$(PY) -m bench.run --peers ge $(BENCH_ARGS)
+
+# Deequ has no build for Spark 4: a bench-only virtualenv with pyspark 3.5 and the Deequ jar (first run only).
+bench-peers: setup
+	$(PY) -m bench.peers.deequ_jars fetch
+	$(PY) -m bench.run --peers ge,deequ $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) spark_mlops_data mlflow.db .pytest_cache .mypy_cache .ruff_cache
