@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import urllib.parse
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -195,17 +196,19 @@ def _store_frequencies(
 ) -> FrequencyState:
     keys = [key_name(i) for i in range(columns)]
     if merge:
-        from delta.tables import DeltaTable
-
-        target = DeltaTable.forPath(spark, path)
-        on = " AND ".join(f"t.{k} <=> s.{k}" for k in keys)
-        (
-            target.alias("t")
-            .merge(table.alias("s"), on)
-            .whenMatchedUpdate(set={COUNT: f"t.{COUNT} + s.{COUNT}"})
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+        # SQL MERGE rather than delta.tables.DeltaTable: the Python DeltaTable API needs the Delta
+        # Connect plugin on a Spark Connect server, SQL works on classic and Connect sessions alike.
+        view = f"_spark_mlops_freq_{uuid.uuid4().hex}"
+        table.createOrReplaceTempView(view)
+        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+        try:
+            spark.sql(
+                f"MERGE INTO {sql_identifier(path)} t USING {view} s ON {on} "
+                f"WHEN MATCHED THEN UPDATE SET t.`{COUNT}` = t.`{COUNT}` + s.`{COUNT}` "
+                "WHEN NOT MATCHED THEN INSERT *"
+            )
+        finally:
+            spark.catalog.dropTempView(view)
     else:
         table.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
     return FrequencyState(tuple(keys), spark.read.format("delta").load(path))
