@@ -133,6 +133,7 @@ def main(ctx):  # type: ignore[no-untyped-def]
         key=str(ctx.args.get("key", "review_id")),
         metadata={name: str(tv) for name, tv in ctx.input_versions.items()},
     )
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
     report = ctx.work_dir / "monitoring_report.html"
     report.write_text(html, encoding="utf-8")
     ctx.log_artifact(report)

@@ -26,7 +26,7 @@ from pyspark.sql import SparkSession
 
 from spark_mlops.datasets import ReviewDrift, generate_reviews
 from spark_mlops.delta import write_delta
-from spark_mlops.models.reviews import add_review_features, clean_reviews
+from spark_mlops.models.reviews import add_review_label, clean_reviews
 
 __all__ = ["DemoSummary", "register", "run_demo"]
 
@@ -68,7 +68,7 @@ def _write_day(
 def _write_labels(spark: SparkSession, home: Path, day_table: str, name: str, seed: int) -> str:
     from spark_mlops.delta import read_delta
 
-    labels = add_review_features(clean_reviews(read_delta(spark, day_table))).select("review_id", "label")
+    labels = add_review_label(clean_reviews(read_delta(spark, day_table))).select("review_id", "label")
     path = str(home / name)
     write_delta(labels, path, user_metadata="labels arriving after the predictions",
                 txn_app_id=f"spark_mlops-demo:{name}", txn_version=seed)  # fmt: skip

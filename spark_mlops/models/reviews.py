@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from pyspark.ml import Pipeline, PipelineModel
-from pyspark.ml.feature import OneHotEncoder, StringIndexer, VectorAssembler
+from pyspark.ml.feature import OneHotEncoder, SQLTransformer, StringIndexer, VectorAssembler
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -21,9 +21,10 @@ from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
 
 __all__ = [
     "FEATURE_COLUMNS",
+    "FEATURE_SQL",
     "LABEL_COLUMN",
     "PreparedReviews",
-    "add_review_features",
+    "add_review_label",
     "clean_reviews",
     "feature_pipeline",
     "prepare_reviews",
@@ -32,7 +33,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LABEL_COLUMN = "label"
-#: Numeric features built by :func:`add_review_features` (before one-hot categorical columns).
+#: Numeric features built by :data:`FEATURE_SQL` (before one-hot categorical columns).
 FEATURE_COLUMNS: tuple[str, ...] = (
     "star_rating",
     "star_extremity",
@@ -65,26 +66,28 @@ def clean_reviews(df: DataFrame) -> DataFrame:
     )
 
 
-def add_review_features(df: DataFrame) -> DataFrame:
-    """Add the numeric feature columns and, when votes are present, the ``label`` column."""
-    out = (
-        df.withColumn("star_rating", F.col("star_rating").cast("double"))
-        .withColumn("star_extremity", F.abs(F.col("star_rating") - F.lit(3.0)))
-        .withColumn("log_total_votes", F.log1p(F.col("total_votes").cast("double")))
-        .withColumn("is_vine", (F.col("vine") == "Y").cast("double"))
-        .withColumn("is_verified", (F.col("verified_purchase") == "Y").cast("double"))
-        .withColumn(
-            "body_words", F.size(F.split(F.coalesce(F.col("review_body"), F.lit("")), " ")).cast("double")
-        )
-    )
-    if "helpful_votes" in df.columns and "total_votes" in df.columns:
-        ratio = F.col("helpful_votes") / F.col("total_votes")
-        out = out.withColumn(LABEL_COLUMN, (ratio >= F.lit(0.5)).cast("double"))
-    return out
+#: Spark SQL of the numeric features, run as the first stage of the model (a ``SQLTransformer``) so the
+#: deployed PipelineModel scores raw review rows: batch inference needs no separate feature step.
+FEATURE_SQL = (
+    "SELECT *, "
+    "abs(CAST(star_rating AS DOUBLE) - 3.0) AS star_extremity, "
+    "log1p(CAST(total_votes AS DOUBLE)) AS log_total_votes, "
+    "CAST(vine = 'Y' AS DOUBLE) AS is_vine, "
+    "CAST(verified_purchase = 'Y' AS DOUBLE) AS is_verified, "
+    "CAST(size(split(coalesce(review_body, ''), ' ')) AS DOUBLE) AS body_words "
+    "FROM __THIS__"
+)
+
+
+def add_review_label(df: DataFrame) -> DataFrame:
+    """Add ``label`` = ``helpful_votes / total_votes >= 0.5`` (as 0.0/1.0)."""
+    ratio = F.col("helpful_votes") / F.col("total_votes")
+    return df.withColumn(LABEL_COLUMN, (ratio >= F.lit(0.5)).cast("double"))
 
 
 def feature_pipeline() -> Pipeline:
-    """Unfitted Spark ML pipeline: index + one-hot the categoricals, assemble ``features``."""
+    """Unfitted Spark ML pipeline: numeric features (SQL), index + one-hot the categoricals, assemble
+    ``features``."""
     indexers = [
         StringIndexer(inputCol=c, outputCol=f"{c}_idx", handleInvalid="keep")
         for c in ("marketplace", "product_category")
@@ -99,7 +102,7 @@ def feature_pipeline() -> Pipeline:
         outputCol="features",
         handleInvalid="keep",
     )
-    return Pipeline(stages=[*indexers, encoder, assembler])
+    return Pipeline(stages=[SQLTransformer(statement=FEATURE_SQL), *indexers, encoder, assembler])
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def prepare_reviews(df: DataFrame, train_fraction: float = 0.8, seed: int = 42) 
     """
     if not 0.0 < train_fraction < 1.0:
         raise InvalidArgumentError(f"train_fraction: expected a number in (0, 1), got {train_fraction}")
-    labelled = add_review_features(clean_reviews(df))
+    labelled = add_review_label(clean_reviews(df))
     bucket = F.pmod(F.xxhash64(F.lit(seed), F.col("review_id")), F.lit(10_000)) / F.lit(10_000.0)
     with_bucket = labelled.withColumn("_split", bucket)
     train = with_bucket.where(F.col("_split") < train_fraction).drop("_split")
