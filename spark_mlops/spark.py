@@ -40,6 +40,12 @@ def _active_session() -> SparkSession | None:
     session = SparkSession.getActiveSession()
     if session is not None:
         return session
+    # The JVM's active session is per thread: a worker thread (a pipeline step, a Py4J callback) sees
+    # none although the process has one. Building a new one there would push our defaults onto that
+    # running session's runtime conf, so reuse the process's default session instead.
+    default = SparkSession._instantiatedSession
+    if default is not None and getattr(default, "_sc", None) is not None and default._sc._jsc is not None:
+        return default
     # A Spark Connect session is not seen by the classic getActiveSession. Only look when the Connect
     # client is already imported: if it is not, no Connect session can exist (and importing it without
     # its grpc extras has side effects).

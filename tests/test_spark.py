@@ -50,3 +50,17 @@ def test_get_spark_without_jars_fails_clearly_in_a_fresh_process(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert "CLEAR:" in out.stdout, out.stderr[-2000:]
     assert "make setup" in out.stdout
+
+
+def test_get_spark_in_another_thread_reuses_the_session_without_changing_its_conf(spark):
+    # The JVM active session is thread-local: a step run in a worker thread must not rebuild the
+    # session (which would push LOCAL_DEFAULTS such as 8 shuffle partitions onto the running one).
+    import threading
+
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.append(get_spark(app_name="worker")))
+    worker.start()
+    worker.join()
+    assert seen == [spark]
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
