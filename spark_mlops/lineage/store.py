@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -27,6 +28,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from spark_mlops.delta import sql_identifier
 from spark_mlops.errors import InvalidArgumentError, LineageError
 from spark_mlops.lineage.entities import Association, AssociationType, LineageEntity
 from spark_mlops.spark import job_description
@@ -258,25 +260,26 @@ class LineageStore:
             self._merge(self.edges_path, self.spark.createDataFrame(rows, EDGE_SCHEMA), "edges")
 
     def _merge(self, path: str, source: DataFrame, what: str) -> None:
-        from delta.tables import DeltaTable
-
-        for attempt in range(5):
-            try:
-                with job_description(self.spark, f"lineage: insert new {what}"):
-                    (
-                        DeltaTable.forPath(self.spark, path)
-                        .alias("t")
-                        .merge(source.alias("s"), "t.id = s.id")
-                        .whenNotMatchedInsertAll()
-                        .execute()
-                    )
-                return
-            except Exception as exc:  # noqa: BLE001 - retry only Delta's optimistic-concurrency conflicts
-                if "Concurrent" not in type(exc).__name__ + str(exc)[:500] or attempt == 4:
-                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-                    raise LineageError(f"writing lineage {what} to {path} failed: {first}") from None
-                log.info("concurrent lineage write on %s, retrying", path)
-                time.sleep(0.2 * (attempt + 1))
+        # SQL MERGE rather than delta.tables.DeltaTable: the Python DeltaTable API needs the Delta Connect
+        # plugin on a Spark Connect server; SQL works on classic and Connect sessions alike.
+        view = f"_spark_mlops_lineage_{uuid.uuid4().hex}"
+        source.createOrReplaceTempView(view)
+        target = sql_identifier(path)
+        statement = f"MERGE INTO {target} t USING {view} s ON t.id = s.id WHEN NOT MATCHED THEN INSERT *"
+        try:
+            for attempt in range(5):
+                try:
+                    with job_description(self.spark, f"lineage: insert new {what}"):
+                        self.spark.sql(statement)
+                    return
+                except Exception as exc:  # noqa: BLE001 - retry only Delta's optimistic-concurrency conflicts
+                    if "Concurrent" not in type(exc).__name__ + str(exc)[:500] or attempt == 4:
+                        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                        raise LineageError(f"writing lineage {what} to {path} failed: {first}") from None
+                    log.info("concurrent lineage write on %s, retrying", path)
+                    time.sleep(0.2 * (attempt + 1))
+        finally:
+            self.spark.catalog.dropTempView(view)
 
     def _check_cycles(self, edges: list[Association]) -> None:
         """Fail when a new provenance edge s -> d has s reachable from d.

@@ -29,7 +29,7 @@ from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.quality.analyzers import CountDistinct
 from spark_mlops.quality.analyzers.base import quote
 from spark_mlops.quality.checks import Check, CheckLevel, Constraint, ConstraintStatus
-from spark_mlops.quality.checks._builder import sql_literal
+from spark_mlops.quality.checks.sql import sql_literal
 from spark_mlops.quality.verification import VerificationResult
 
 __all__ = [

@@ -6,6 +6,7 @@ from spark_mlops.quality.checks.assertions import Comparison, is_one, parse_asse
 from spark_mlops.quality.checks.check import Check, CheckLevel, CheckResult, CheckStatus
 from spark_mlops.quality.checks.constraints import Constraint, ConstraintResult, ConstraintStatus, RowLevel
 from spark_mlops.quality.checks.metric_constraints import ConstrainableDataType
+from spark_mlops.quality.checks.sql import sql_literal
 
 __all__ = [
     "Check",
@@ -20,4 +21,5 @@ __all__ = [
     "RowLevel",
     "is_one",
     "parse_assertion",
+    "sql_literal",
 ]

@@ -1,4 +1,4 @@
-"""Shared plumbing of the Check vocabulary: argument checks, labels and SQL literals."""
+"""Shared plumbing of the Check vocabulary: argument checks and labels (SQL literals: :mod:`.sql`)."""
 
 from __future__ import annotations
 
@@ -68,19 +68,6 @@ def hint_arg(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidArgumentError(f"hint: expected a string or None, got {value!r}")
     return value
-
-
-def sql_literal(value: Any, argument: str = "values") -> str:
-    """A SQL literal for a str, bool, int or finite float (strings escaped for Spark's parser)."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
-        return repr(value)
-    raise InvalidArgumentError(f"{argument}: expected strings or finite numbers, got {value!r}")
 
 
 def number_arg(value: Any, argument: str) -> float:

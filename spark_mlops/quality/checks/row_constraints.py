@@ -21,9 +21,9 @@ from spark_mlops.quality.checks._builder import (
     hint_arg,
     label,
     number_arg,
-    sql_literal,
 )
 from spark_mlops.quality.checks.constraints import Constraint, RowLevel
+from spark_mlops.quality.checks.sql import sql_literal
 
 if TYPE_CHECKING:
     from spark_mlops.quality.checks.check import Check
