@@ -2,37 +2,44 @@
 
 States, not numbers: every analyzer's state of version ``v`` is stored in a :class:`DeltaStateRepository`.
 When the table's commits after ``v`` only *add* files (blind appends: no ``remove`` with data change, no
-metadata change), the states of the added files are computed and merged with the stored ones
-(``State.__add__``), so the metrics equal a full recompute while reading ~only the new data. Grouping
-analyzers (uniqueness, distinctness, histogram, ...) keep their frequency table — the count of every
-group — as a Delta table that is MERGEd with the counts of the appended rows. Anything else (update,
-delete, merge, overwrite, schema change, a partitioned or column-mapped table, a commit file already
-cleaned up) falls back to a full scan, and the result and the log say why.
+metadata change), only the added files are read:
 
-Appended files are found in the commits' ``add`` actions (``_delta_log/<version>.json``).
+* scan analyzers (Size, Mean, sketches, ...) compute their states on the appended rows in one Spark job
+  and merge them with the stored ones (``State.__add__``);
+* each grouping (columns, where) of the grouping analyzers appends the appended rows' group counts to its
+  frequency table and corrects its stored running summary from the touched groups only
+  (:mod:`spark_mlops.quality.incremental_groups`), one summary shared by all analyzers of the grouping.
+
+So the metrics equal a full recompute while the work follows the size of the append. Anything else
+(update, delete, merge, overwrite, schema change, a partitioned or column-mapped table, a commit file
+already cleaned up, a frequency table changed behind the repository's back) falls back to a full scan,
+and the result and the log say why.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import urllib.parse
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
-from spark_mlops.delta import TableVersion, read_delta, sql_identifier
-from spark_mlops.errors import InvalidArgumentError, RepositoryError
+from spark_mlops.delta import TableVersion, read_delta
 from spark_mlops.quality.analyzers.base import Analyzer, State
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
-from spark_mlops.quality.analyzers.grouping import COUNT, FrequencyState, key_name
 from spark_mlops.quality.engine import compute_states
+from spark_mlops.quality.engine.errors import failure_message
+from spark_mlops.quality.incremental_groups import (
+    ConcurrentGroupingWriteError,
+    GroupingPlan,
+    StoredGrouping,
+    append_grouping,
+    build_grouping,
+    stored_summary,
+)
+from spark_mlops.quality.incremental_log import appended_files, latest_log_version
+from spark_mlops.quality.incremental_state import DeltaStateRepository
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.quality.repository.records import analyzer_spec_json
 from spark_mlops.quality.verification_result import VerificationResult
@@ -48,7 +55,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_STATES_SCHEMA = "source_table string, version bigint, analyzer string, state string"
+_GroupKey = tuple[tuple[str, ...], str | None]
 
 
 @dataclass(frozen=True)
@@ -78,140 +85,57 @@ class IncrementalVerificationResult(VerificationResult):
     incremental: IncrementalInfo | None = None
 
 
-class DeltaStateRepository:
-    """Analyzer states per (table, version, analyzer spec), in Delta tables under ``root``.
+@dataclass
+class _Run:
+    """The analyzers of one run, split into scan analyzers and groupings, with their stored specs."""
 
-    ``<root>/states`` holds one row per state (JSON); ``<root>/frequencies/<id>`` holds the frequency
-    table ``(k0, …, cnt)`` of each (table, grouping columns, where), merged in place on every append.
+    specs: dict[str, Analyzer]
+    scan: list[Analyzer]
+    groups: dict[_GroupKey, list[GroupingAnalyzer]]
+    failed: dict[Analyzer, Metric]
 
-    Args:
-        spark: The session.
-        root: A folder (path or URI) for the repository's Delta tables.
-    """
+    @property
+    def stateful_specs(self) -> list[str]:
+        return [spec for spec, analyzer in self.specs.items() if analyzer not in self.failed]
 
-    def __init__(self, spark: SparkSession, root: str | os.PathLike[str]) -> None:
-        text = os.fspath(root)
-        if not text.strip():
-            raise InvalidArgumentError("root: expected a folder for the state repository, got ''")
-        self.spark = spark
-        self.root = os.path.abspath(text) if "://" not in text else text.rstrip("/")
-        self.states_table = f"{self.root}/states"
 
-    def __repr__(self) -> str:
-        return f"DeltaStateRepository('{self.root}')"
+def _split(analyzers: Sequence[Analyzer], data: DataFrame) -> _Run:
+    schema = data.schema
+    unique = list(dict.fromkeys(analyzers))
+    run = _Run({analyzer_spec_json(a): a for a in unique}, [], {}, {})
+    for analyzer in unique:
+        if not isinstance(analyzer, GroupingAnalyzer):
+            run.scan.append(analyzer)
+            continue
+        problem = analyzer.preconditions(schema)
+        if problem:
+            run.failed[analyzer] = analyzer.failure(problem)
+        else:
+            run.groups.setdefault((analyzer.grouping_columns, analyzer.where), []).append(analyzer)
+    return run
 
-    def frequency_table(self, source: str, analyzer: GroupingAnalyzer) -> str:
-        """The path of the frequency table of ``analyzer``'s grouping on ``source``."""
-        ident = json.dumps([source, list(analyzer.grouping_columns), analyzer.where])
-        return f"{self.root}/frequencies/{hashlib.sha1(ident.encode()).hexdigest()[:20]}"
 
-    def latest(self, source: str, specs: Sequence[str]) -> tuple[int, dict[str, dict[str, Any]]] | None:
-        """The newest stored version of ``source`` with a state for every spec, and those states."""
+def _stale_reason(spark: SparkSession, run: _Run, states: dict[str, dict[str, Any]]) -> str | None:
+    """Why the stored frequency tables cannot be continued (None when they can)."""
+    for members in run.groups.values():
+        stored = StoredGrouping.from_json(states[analyzer_spec_json(members[0])])
+        if stored is None:
+            return "stored grouping states have an older layout"
+        if any(StoredGrouping.from_json(states[analyzer_spec_json(m)]) != stored for m in members):
+            return f"analyzers of grouping {list(members[0].grouping_columns)} stored different tables"
+        plan = GroupingPlan.of(members)
         try:
-            frame = self.spark.read.format("delta").load(self.states_table)
-        except Exception:  # noqa: BLE001 - no table yet means no stored state
-            return None
-        with job_description(self.spark, f"spark_mlops: load stored states of {source}"):
-            top = frame.where(F.col("source_table") == source).agg(F.max("version")).first()
-            if top is None or top[0] is None:
-                return None
-            rows = (
-                frame.where((F.col("source_table") == source) & (F.col("version") == top[0]))
-                .where(F.col("analyzer").isin(list(specs)))
-                .collect()
+            current = latest_log_version(spark, stored.path)
+        except Exception:  # noqa: BLE001 - a missing table forces a rebuild
+            return f"frequency table {stored.path} is missing"
+        if current != stored.table_version:
+            return (
+                f"frequency table {stored.path} is at version {current}, the stored states at "
+                f"{stored.table_version} (an interrupted or concurrent run)"
             )
-        states = {r["analyzer"]: json.loads(r["state"]) for r in rows}
-        if set(states) != set(specs):
-            return None
-        return int(top[0]), states
-
-    def save(self, source: str, version: int, states: dict[str, dict[str, Any]]) -> None:
-        """Store the states of ``source`` at ``version`` (one Delta append)."""
-        rows = [(source, version, spec, json.dumps(state)) for spec, state in states.items()]
-        frame = self.spark.createDataFrame(rows, _STATES_SCHEMA)
-        try:
-            with job_description(self.spark, f"spark_mlops: store {len(rows)} states of {source}@v{version}"):
-                frame.write.format("delta").mode("append").save(self.states_table)
-        except Exception as exc:  # noqa: BLE001
-            raise RepositoryError(f"state repository '{self.root}': saving states failed: {exc}") from None
-
-
-def _log_dir(spark: SparkSession, table: str) -> str:
-    if sql_identifier(table).startswith("delta.`"):
-        return f"{table}/_delta_log"
-    location = spark.sql(f"DESCRIBE DETAIL {sql_identifier(table)}").select("location").first()
-    assert location is not None
-    return f"{location[0]}/_delta_log"
-
-
-def _read_commit(spark: SparkSession, log_dir: str, version: int) -> list[dict[str, Any]] | None:
-    path = f"{log_dir}/{version:020d}.json"
-    local = path[len("file:") :] if path.startswith("file:") else path
-    if "://" not in local:
-        try:
-            with open(local, encoding="utf-8") as handle:
-                return [json.loads(line) for line in handle if line.strip()]
-        except OSError:
-            return None
-    try:
-        return [json.loads(r[0]) for r in spark.read.text(path).collect()]
-    except Exception:  # noqa: BLE001 - a cleaned-up commit forces a full scan
-        return None
-
-
-def appended_files(
-    spark: SparkSession, table: str, after_version: int, to_version: int
-) -> tuple[list[str] | None, str]:
-    """The data files added by commits ``after_version+1 … to_version`` if they only append.
-
-    Returns:
-        ``(paths, reason)``: the absolute file paths, or None (with the reason) when a commit is not a
-        plain append.
-    """
-    log_dir = _log_dir(spark, table)
-    root = log_dir[: -len("/_delta_log")]
-    paths: list[str] = []
-    for version in range(after_version + 1, to_version + 1):
-        actions = _read_commit(spark, log_dir, version)
-        if actions is None:
-            return None, f"commit {version} is no longer in the Delta log"
-        operation = next((a["commitInfo"].get("operation") for a in actions if "commitInfo" in a), "?")
-        for action in actions:
-            if "metaData" in action or "protocol" in action:
-                return None, f"version {version} ({operation}) changes the table's metadata"
-            if "remove" in action and action["remove"].get("dataChange", True):
-                return None, f"version {version} is a {operation}: it removes data, not append-only"
-            add = action.get("add")
-            if add is None or not add.get("dataChange", True):
-                continue
-            if add.get("partitionValues") or add.get("deletionVector"):
-                return None, f"version {version} adds partitioned or deletion-vector files"
-            rel = urllib.parse.unquote(add["path"])
-            paths.append(rel if "://" in rel or rel.startswith("/") else f"{root}/{rel}")
-    return paths, f"versions {after_version + 1}..{to_version} only append"
-
-
-def _store_frequencies(
-    spark: SparkSession, path: str, table: DataFrame, columns: int, *, merge: bool
-) -> FrequencyState:
-    keys = [key_name(i) for i in range(columns)]
-    if merge:
-        # SQL MERGE rather than delta.tables.DeltaTable: the Python DeltaTable API needs the Delta
-        # Connect plugin on a Spark Connect server, SQL works on classic and Connect sessions alike.
-        view = f"_spark_mlops_freq_{uuid.uuid4().hex}"
-        table.createOrReplaceTempView(view)
-        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
-        try:
-            spark.sql(
-                f"MERGE INTO {sql_identifier(path)} t USING {view} s ON {on} "
-                f"WHEN MATCHED THEN UPDATE SET t.`{COUNT}` = t.`{COUNT}` + s.`{COUNT}` "
-                "WHEN NOT MATCHED THEN INSERT *"
-            )
-        finally:
-            spark.catalog.dropTempView(view)
-    else:
-        table.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
-    return FrequencyState(tuple(keys), spark.read.format("delta").load(path))
+        if plan.hashed and stored.summary is None:
+            return f"frequency table {stored.path} has no stored summary"
+    return None
 
 
 def incremental_metrics(
@@ -224,51 +148,67 @@ def incremental_metrics(
 
     The states of ``source.version`` are stored afterwards, so the next run can continue from them.
     """
-    unique = list(dict.fromkeys(analyzers))
-    specs = {analyzer_spec_json(a): a for a in unique}
-    stored = repository.latest(source.table, list(specs))
+    data = read_delta(spark, source.table, version=source.version)
+    run = _split(analyzers, data)
+    stored = repository.latest(source.table, run.stateful_specs)
     previous = None if stored is None else stored[0]
     files: list[str] | None = None
-    if stored is None:
-        reason = "no stored states for these analyzers"
-    elif previous is not None and previous > source.version:
-        reason, stored = f"stored states are of a newer version ({previous})", None
-    else:
-        assert previous is not None
-        files, reason = appended_files(spark, source.table, previous, source.version)
-    if stored is None or files is None:
-        log.info("incremental verification of %s: full scan (%s)", source, reason)
-        data = read_delta(spark, source.table, version=source.version)
-        metrics = _compute_and_store(spark, source, data, unique, specs, repository, None)
-        return metrics, IncrementalInfo("full", reason, None, source.version)
-    assert stored is not None
+    reason = "no stored states for these analyzers"
+    if stored is not None and previous is not None:
+        if previous > source.version:
+            reason = f"stored states are of a newer version ({previous})"
+        elif any("delta.columnMapping.physicalName" in f.metadata for f in data.schema.fields):
+            reason = "the table uses column mapping: its files cannot be read by column name"
+        else:
+            stale = _stale_reason(spark, run, stored[1])
+            if stale is not None:
+                reason = stale
+            else:
+                files, reason = appended_files(spark, source.table, previous, source.version)
+    if stored is None or previous is None or files is None:
+        return _full(spark, source, data, run, repository, reason)
     if previous == source.version:
         log.info("incremental verification of %s: unchanged since the stored states, no scan", source)
-        metrics = _from_stored(spark, specs, stored[1])
-        return metrics, IncrementalInfo(
-            "unchanged", "no commit since the stored states", previous, source.version
-        )
+        metrics = _from_stored(spark, run, stored[1])
+        return metrics, IncrementalInfo("unchanged", "no commit since the stored states", previous, previous)
     log.info(
         "incremental verification of %s: v%s + %d appended files (%s)", source, previous, len(files), reason
     )
-    schema = read_delta(spark, source.table, version=source.version).schema
-    appended = spark.read.schema(schema).parquet(*files) if files else spark.createDataFrame([], schema)
-    metrics = _compute_and_store(spark, source, appended, unique, specs, repository, stored[1])
+    appended = (
+        spark.read.schema(data.schema).parquet(*files) if files else spark.createDataFrame([], data.schema)
+    )
+    try:
+        metrics = _compute_and_store(spark, source, appended, run, repository, stored[1])
+    except ConcurrentGroupingWriteError as exc:
+        return _full(spark, source, data, run, repository, str(exc))
     return metrics, IncrementalInfo("incremental", reason, previous, source.version, len(files))
 
 
-def _from_stored(
-    spark: SparkSession, specs: dict[str, Analyzer], stored: dict[str, dict[str, Any]]
-) -> dict[Analyzer, Metric]:
-    metrics: dict[Analyzer, Metric] = {}
-    for spec, analyzer in specs.items():
-        data = stored[spec]
-        if isinstance(analyzer, GroupingAnalyzer):
-            table = spark.read.format("delta").load(data["path"])
-            state: State = FrequencyState(analyzer.grouping_columns, table)
-        else:
-            state = State.from_json(data)
-        metrics[analyzer] = analyzer.compute_metric_from(state)
+def _full(
+    spark: SparkSession,
+    source: TableVersion,
+    data: DataFrame,
+    run: _Run,
+    repository: DeltaStateRepository,
+    reason: str,
+) -> tuple[dict[Analyzer, Metric], IncrementalInfo]:
+    log.info("incremental verification of %s: full scan (%s)", source, reason)
+    metrics = _compute_and_store(spark, source, data, run, repository, None)
+    return metrics, IncrementalInfo("full", reason, None, source.version)
+
+
+def _from_stored(spark: SparkSession, run: _Run, stored: dict[str, dict[str, Any]]) -> dict[Analyzer, Metric]:
+    metrics: dict[Analyzer, Metric] = dict(run.failed)
+    for analyzer in run.scan:
+        metrics[analyzer] = analyzer.compute_metric_from(
+            State.from_json(stored[analyzer_spec_json(analyzer)])
+        )
+    for members in run.groups.values():
+        grouping = StoredGrouping.from_json(stored[analyzer_spec_json(members[0])])
+        assert grouping is not None
+        summary = stored_summary(spark, GroupingPlan.of(members), grouping)
+        for analyzer in members:
+            metrics[analyzer] = analyzer.metric_from_summary(summary)
     return metrics
 
 
@@ -276,39 +216,46 @@ def _compute_and_store(
     spark: SparkSession,
     source: TableVersion,
     data: DataFrame,
-    analyzers: list[Analyzer],
-    specs: dict[str, Analyzer],
+    run: _Run,
     repository: DeltaStateRepository,
     previous: dict[str, dict[str, Any]] | None,
 ) -> dict[Analyzer, Metric]:
-    with job_description(spark, f"spark_mlops: incremental states of {source}"):
-        new_states = compute_states(data, analyzers)
-    metrics: dict[Analyzer, Metric] = {}
+    """Metrics of ``data`` (the whole table, or the appended rows merged with ``previous``); stores the
+    new states."""
+    metrics: dict[Analyzer, Metric] = dict(run.failed)
     to_store: dict[str, dict[str, Any]] = {}
-    merged_groups: dict[str, FrequencyState] = {}
-    for spec, analyzer in specs.items():
-        state = new_states[analyzer]
-        if isinstance(state, Metric):  # a failure (missing column, wrong type): nothing to keep
-            metrics[analyzer] = state  # the next run scans fully, as this analyzer has no state
-            continue
-        if isinstance(analyzer, GroupingAnalyzer):
-            path = repository.frequency_table(source.table, analyzer)
-            if path not in merged_groups:
-                assert isinstance(state, FrequencyState)
-                with job_description(spark, f"spark_mlops: frequencies of {analyzer.instance} for {source}"):
-                    merged_groups[path] = _store_frequencies(
-                        spark,
-                        path,
-                        state.frequencies,
-                        len(analyzer.grouping_columns),
-                        merge=previous is not None,
-                    )
-            merged: State = FrequencyState(analyzer.grouping_columns, merged_groups[path].frequencies)
-            to_store[spec] = {"type": "DeltaFrequencies", "path": path}
-        else:
+    if run.scan:
+        with job_description(spark, f"spark_mlops: incremental states of {source}"):
+            new_states = compute_states(data, run.scan)
+        for analyzer in run.scan:
+            state = new_states[analyzer]
+            if isinstance(state, Metric):  # a failure (missing column, bad where): nothing to keep
+                metrics[analyzer] = state  # so the next run scans fully, as this analyzer has no state
+                continue
+            spec = analyzer_spec_json(analyzer)
             merged = state if previous is None else State.from_json(previous[spec]) + state
             to_store[spec] = merged.to_json()
-        metrics[analyzer] = analyzer.compute_metric_from(merged)
+            metrics[analyzer] = analyzer.compute_metric_from(merged)
+    for members in run.groups.values():
+        plan = GroupingPlan.of(members)
+        try:
+            if previous is None:
+                path = repository.frequency_table(source.table, plan)
+                grouping, summary = build_grouping(spark, plan, path, data)
+            else:
+                before = StoredGrouping.from_json(previous[analyzer_spec_json(members[0])])
+                assert before is not None
+                grouping, summary = append_grouping(spark, plan, before, data)
+        except ConcurrentGroupingWriteError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bad where is a failed metric, not a crash
+            message = failure_message(exc)
+            for analyzer in members:
+                metrics[analyzer] = analyzer.failure(message)
+            continue
+        for analyzer in members:
+            metrics[analyzer] = analyzer.metric_from_summary(summary)
+            to_store[analyzer_spec_json(analyzer)] = grouping.to_json()
     if to_store:
         repository.save(source.table, source.version, to_store)
     return metrics

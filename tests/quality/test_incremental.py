@@ -1,20 +1,30 @@
-"""Incremental verification: appended versions merge stored states and equal a full recompute."""
+"""Incremental verification: appended versions merge stored states and equal a full recompute.
+
+One module-scoped history (full run, two appends, an unchanged run) is verified once and shared by the
+tests; every metric is checked against pandas on the rows written, and the last version also against the
+engine's full recompute.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from spark_mlops.delta import read_delta
 from spark_mlops.errors import InvalidArgumentError
-from spark_mlops.quality import VerificationSuite
+from spark_mlops.quality import VerificationSuite, incremental_groups
 from spark_mlops.quality.analyzers import (
     ApproxCountDistinct,
     Completeness,
+    CountDistinct,
     Distinctness,
+    Entropy,
     Histogram,
     Maximum,
     Mean,
@@ -23,102 +33,201 @@ from spark_mlops.quality.analyzers import (
     StandardDeviation,
     Sum,
     Uniqueness,
+    UniqueValueRatio,
 )
 from spark_mlops.quality.engine import compute_metrics
 from spark_mlops.quality.incremental import DeltaStateRepository
 
-EXACT = [
+SCHEMA = "id long, a double, cat string"
+SCAN = [
     Size(),
+    Size(where="cat = 'x'"),
     Completeness("a"),
     Mean("a"),
     Sum("a"),
     Minimum("a"),
     Maximum("a"),
     StandardDeviation("a"),
-    Uniqueness("id"),
-    Distinctness("cat"),
-    Histogram("cat"),
-    Size(where="cat = 'x'"),
 ]
-SKETCH = [ApproxCountDistinct("id")]
+# Hashed groupings: ("id",) shared by five analyzers, ("id", "cat") with partial NULLs, ("id",) in a where.
+HASHED = [
+    Uniqueness("id"),
+    Distinctness("id"),
+    UniqueValueRatio("id"),
+    CountDistinct("id"),
+    Entropy("id"),
+    Uniqueness(["id", "cat"]),
+    Uniqueness("id", where="cat = 'x'"),
+]
+# A value-keyed grouping (Histogram needs its bins), shared with Entropy.
+VALUED = [Histogram("cat"), Entropy("cat")]
+EXACT = SCAN + HASHED + VALUED
+SKETCH = ApproxCountDistinct("id")
 
 
-def _rows(start: int, n: int) -> list[tuple[int, float | None, str]]:
-    # id repeats every 170 values, so later appends create duplicates (uniqueness must drop).
-    return [(i % 170, None if i % 7 == 0 else float(i % 13), "xyz"[i % 3]) for i in range(start, start + n)]
+def _rows(ids: list[int | None], start: int) -> list[tuple[Any, ...]]:
+    out = []
+    for j, key in enumerate(ids):
+        i = start + j
+        out.append((key, None if i % 7 == 0 else float(i % 13), None if i % 17 == 0 else "xyz"[i % 3]))
+    return out
+
+
+# v0: ids 0..49 twice, 50..249 once, some NULL ids. v1: 200..249 go from 1 to 2 occurrences, 250..279
+# are new, more NULLs. v2: 250..279 go from 1 to 2, 0..9 from 2 to 3, 280..289 are new.
+V0 = _rows([None if i % 29 == 0 else i % 250 for i in range(300)], 0)
+V1 = _rows([*range(200, 280), None, None], 300)
+V2 = _rows([*range(250, 290), *range(10)], 400)
+
+
+def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id", "a", "cat"]).astype({"id": "Int64"})
+
+
+def _grouping(counts: pd.Series, n: int) -> dict[str, float]:
+    p = counts.to_numpy(dtype=float) / n
+    return {
+        "Uniqueness": float((counts == 1).sum()) / n,
+        "Distinctness": len(counts) / n,
+        "UniqueValueRatio": float((counts == 1).sum()) / len(counts),
+        "CountDistinct": float(len(counts)),
+        "Entropy": float(-(p * np.log(p)).sum()),
+    }
+
+
+def _reference(frame: pd.DataFrame) -> dict[Any, Any]:
+    """Every metric of EXACT computed with pandas (Deequ semantics written out)."""
+    a = frame["a"].dropna()
+    ref: dict[Any, Any] = {
+        Size(): float(len(frame)),
+        Size(where="cat = 'x'"): float((frame["cat"] == "x").sum()),
+        Completeness("a"): a.size / len(frame),
+        Mean("a"): a.mean(),
+        Sum("a"): a.sum(),
+        Minimum("a"): a.min(),
+        Maximum("a"): a.max(),
+        StandardDeviation("a"): a.std(ddof=0),
+    }
+    ids = frame["id"].dropna()  # rows whose grouping columns are all NULL are dropped
+    for name, value in _grouping(ids.value_counts(), ids.size).items():
+        ref[{"Uniqueness": Uniqueness, "Distinctness": Distinctness, "UniqueValueRatio": UniqueValueRatio,
+             "CountDistinct": CountDistinct, "Entropy": Entropy}[name]("id")] = value  # fmt: skip
+    pairs = frame[frame["id"].notna() | frame["cat"].notna()]  # a partial NULL is a value
+    pair_counts = pairs.groupby(["id", "cat"], dropna=False).size()
+    ref[Uniqueness(["id", "cat"])] = float((pair_counts == 1).sum()) / len(pairs)
+    in_x = frame.loc[frame["cat"] == "x", "id"].dropna()
+    ref[Uniqueness("id", where="cat = 'x'")] = float((in_x.value_counts() == 1).sum()) / in_x.size
+    cats = frame["cat"].dropna()
+    ref[Entropy("cat")] = _grouping(cats.value_counts(), cats.size)["Entropy"]
+    ref[Histogram("cat")] = frame["cat"].fillna("NullValue").value_counts().to_dict()
+    return ref
+
+
+def _assert_matches(metrics: dict[Any, Any], frame: pd.DataFrame) -> None:
+    for analyzer, want in _reference(frame).items():
+        got = metrics[analyzer].value
+        if isinstance(analyzer, Histogram):
+            assert {k: v.absolute for k, v in got.values.items()} == want
+            assert got.number_of_bins == len(want)
+            assert all(math.isclose(v.ratio, v.absolute / len(frame)) for v in got.values.values())
+        else:
+            # Σ c·ln c and float sums are added in another order than pandas: 1e-9 relative.
+            assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), (analyzer, got, want)
+    # HLL++ sketches merge losslessly; within the sketch's error of the exact count.
+    exact = frame["id"].nunique()
+    assert abs(metrics[SKETCH].value - exact) <= 0.05 * exact
 
 
 def _append(spark, path: str, rows, mode: str = "append") -> None:  # type: ignore[no-untyped-def]
-    spark.createDataFrame(rows, "id long, a double, cat string").write.format("delta").mode(mode).save(path)
+    spark.createDataFrame(rows, SCHEMA).write.format("delta").mode(mode).save(path)
 
 
-def _run(spark, path: str, repo: DeltaStateRepository):  # type: ignore[no-untyped-def]
-    return (
-        VerificationSuite(spark).on_delta(path).add_required_analyzers(EXACT + SKETCH).incremental(repo).run()
-    )
+def _run(spark, path: str, repo: DeltaStateRepository, analyzers=None):  # type: ignore[no-untyped-def]
+    suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers or [*EXACT, SKETCH])
+    return suite.incremental(repo).run()
 
 
-def _assert_equal_to_full(spark, path: str, result) -> None:  # type: ignore[no-untyped-def]
-    full = compute_metrics(read_delta(spark, path), EXACT + SKETCH)
+@pytest.fixture(scope="module")
+def history(spark, tmp_path_factory) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Full run on v0, incremental runs on v1 and v2, then an unchanged run (compaction every 2 appends)."""
+    root = tmp_path_factory.mktemp("incremental")
+    path = str(root / "table")
+    repo = DeltaStateRepository(spark, root / "states")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(incremental_groups, "COMPACT_AFTER", 2)
+        _append(spark, path, V0)
+        runs = [_run(spark, path, repo)]
+        for rows in (V1, V2):
+            _append(spark, path, rows)
+            runs.append(_run(spark, path, repo))
+        runs.append(_run(spark, path, repo))
+    yield {"path": path, "repo": repo, "runs": runs, "frames": [V0, V0 + V1, V0 + V1 + V2, V0 + V1 + V2]}
+
+
+def test_first_run_scans_fully_and_matches_pandas(history) -> None:  # type: ignore[no-untyped-def]
+    first = history["runs"][0]
+    assert first.incremental.mode == "full" and "no stored states" in first.incremental.reason
+    _assert_matches(first.metrics, _frame(history["frames"][0]))
+
+
+def test_appends_are_incremental_and_exact(history) -> None:  # type: ignore[no-untyped-def]
+    for version in (1, 2):
+        result = history["runs"][version]
+        info = result.incremental
+        assert (info.mode, info.previous_version, info.version) == ("incremental", version - 1, version)
+        assert info.appended_files >= 1
+        _assert_matches(result.metrics, _frame(history["frames"][version]))
+
+
+def test_unchanged_run_reuses_states(history) -> None:  # type: ignore[no-untyped-def]
+    again = history["runs"][3]
+    assert again.incremental.mode == "unchanged"
+    _assert_matches(again.metrics, _frame(history["frames"][3]))
+
+
+def test_incremental_equals_the_engines_full_recompute(spark, history) -> None:  # type: ignore[no-untyped-def]
+    full = compute_metrics(read_delta(spark, history["path"]), EXACT)
+    last = history["runs"][2].metrics
     for analyzer in EXACT:
-        got, want = result.metrics[analyzer].value, full[analyzer].value
+        want, got = full[analyzer].value, last[analyzer].value
         if isinstance(want, float):
-            assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-12), analyzer
+            assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), analyzer
         else:
             assert got == want, analyzer
-    # HLL++ sketches merge losslessly, within the sketch's error of the exact count either way.
-    exact_distinct = read_delta(spark, path).select("id").distinct().count()
-    approx = result.metrics[SKETCH[0]].value
-    assert abs(approx - exact_distinct) <= 0.05 * exact_distinct
 
 
-def test_appends_are_incremental_and_exact(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_compaction_keeps_one_row_per_group(spark, history) -> None:  # type: ignore[no-untyped-def]
+    # COMPACT_AFTER = 2 in the fixture: after the second append every frequency table was rewritten.
+    paths = history["repo"].frequency_table_paths(history["path"])
+    assert len(paths) == 4  # ("id",), ("id", "cat"), ("id",) where cat = 'x', ("cat",)
+    for path in paths:
+        table = spark.read.format("delta").load(path)
+        keys = [c for c in table.columns if c != "cnt"]
+        assert table.count() == table.select(*keys).distinct().count(), path
+
+
+def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "table")
     repo = DeltaStateRepository(spark, tmp_path / "states")
-    all_rows = _rows(0, 200)
-    _append(spark, path, all_rows)
-    first = _run(spark, path, repo)
-    assert first.incremental.mode == "full" and "no stored states" in first.incremental.reason
-    _assert_equal_to_full(spark, path, first)
-
-    for start, n in ((200, 40), (240, 60)):
-        new = _rows(start, n)
-        _append(spark, path, new)
-        all_rows += new
-        result = _run(spark, path, repo)
-        assert result.incremental.mode == "incremental", result.incremental
-        assert result.incremental.appended_files >= 1
-        _assert_equal_to_full(spark, path, result)
-
-    # Independent reference with pandas on the rows written.
-    frame = pd.DataFrame(all_rows, columns=["id", "a", "cat"])
-    counts = frame["id"].value_counts()
-    assert result.metrics[Size()].value == len(frame)
-    assert math.isclose(result.metrics[Mean("a")].value, frame["a"].mean())
-    assert math.isclose(result.metrics[StandardDeviation("a")].value, frame["a"].std(ddof=0))
-    assert math.isclose(result.metrics[Uniqueness("id")].value, (counts == 1).sum() / len(frame))
-    assert result.metrics[Histogram("cat")].value["x"].absolute == (frame["cat"] == "x").sum()
-
-    again = _run(spark, path, repo)
-    assert again.incremental.mode == "unchanged"
-    _assert_equal_to_full(spark, path, again)
-
-
-def test_update_forces_a_full_scan(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = str(tmp_path / "table")
-    repo = DeltaStateRepository(spark, tmp_path / "states")
-    _append(spark, path, _rows(0, 100))
-    _run(spark, path, repo)
+    analyzers = [Size(), Mean("a"), Uniqueness("id")]
+    _append(spark, path, V0[:100])
+    _run(spark, path, repo, analyzers)
     spark.sql(f"UPDATE delta.`{path}` SET a = a + 100 WHERE id < 10")
-    result = _run(spark, path, repo)
-    assert result.incremental.mode == "full"
-    assert "UPDATE" in result.incremental.reason
-    _assert_equal_to_full(spark, path, result)
-    # After the full scan the states are stored again, so the next append is incremental.
-    _append(spark, path, _rows(100, 20))
-    nxt = _run(spark, path, repo)
-    assert nxt.incremental.mode == "incremental"
-    _assert_equal_to_full(spark, path, nxt)
+    result = _run(spark, path, repo, analyzers)
+    assert result.incremental.mode == "full" and "UPDATE" in result.incremental.reason
+    frame = _frame(V0[:100])
+    frame.loc[frame["id"] < 10, "a"] += 100
+    assert math.isclose(result.metrics[Mean("a")].value, frame["a"].mean())
+
+    # A frequency table written behind the repository's back (an interrupted run) is not trusted.
+    (freq,) = repo.frequency_table_paths(path)
+    spark.read.format("delta").load(freq).limit(1).write.format("delta").mode("append").save(freq)
+    _append(spark, path, V1)
+    stale = _run(spark, path, repo, analyzers)
+    assert stale.incremental.mode == "full" and "interrupted" in stale.incremental.reason
+    both = pd.concat([frame, _frame(V1)])
+    ids = both["id"].dropna()
+    assert math.isclose(stale.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
 
 
 def test_incremental_needs_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -127,3 +236,5 @@ def test_incremental_needs_a_delta_table(spark, tmp_path: Path) -> None:  # type
         VerificationSuite(spark).on_data(spark.range(3)).add_required_analyzer(Size()).incremental(repo).run()
     with pytest.raises(InvalidArgumentError, match="state_repository"):
         VerificationSuite(spark).incremental("states")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="root"):
+        DeltaStateRepository(spark, " ")

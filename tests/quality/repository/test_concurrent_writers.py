@@ -17,20 +17,35 @@ SCRIPT = Path(__file__).with_name("_concurrent_writer.py")
 
 
 def _run_writers(kind: str, location: str) -> None:
-    env = dict(os.environ)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(SCRIPT), kind, location, str(w), str(RESULTS)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for w in range(WRITERS)
-    ]
-    for proc in procs:
-        _out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err[-3000:]
+    """Start the writers one after another (each prints ``ready``), then release them all at once."""
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for w in range(WRITERS):
+            proc = subprocess.Popen(
+                [sys.executable, str(SCRIPT), kind, location, str(w), str(RESULTS)],
+                env=dict(os.environ),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            procs.append(proc)
+            assert proc.stdout is not None
+            line = proc.stdout.readline()  # blocks until the writer's repository (and JVM) is up
+            if line.strip() != "ready":
+                _out, err = proc.communicate(timeout=60)
+                raise AssertionError(f"writer {w} did not start: {line!r} {err[-3000:]}")
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        for proc in procs:
+            _out, err = proc.communicate(timeout=600)
+            assert proc.returncode == 0, err[-3000:]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
 
 
 def _expected() -> set[tuple[str, int, float]]:
@@ -52,8 +67,7 @@ def test_file_repository_concurrent_processes(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(
     os.environ.get("SPARK_MLOPS_STRESS") != "1",
-    reason="starts 8 Spark JVMs; set SPARK_MLOPS_STRESS=1 (on the shared 2-core box at load 40 the JVMs "
-    "did not even start within 10 minutes)",
+    reason="starts 8 small Spark JVMs (staggered, then 8 × 50 concurrent appends); set SPARK_MLOPS_STRESS=1",
 )
 def test_delta_repository_concurrent_processes(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     table = str(tmp_path / "metrics_delta")

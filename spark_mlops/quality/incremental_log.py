@@ -1,0 +1,123 @@
+"""Reading a Delta table's commit log for incremental verification: which files did appends add?
+
+The ``add`` actions of the commits ``_delta_log/<version>.json`` name the data files a version added.
+A range of commits is *append-only* when none removes data (``remove`` with ``dataChange``), changes
+metadata or protocol, or adds partitioned / deletion-vector files; then the rows of the newer version
+are exactly the rows of the older one plus the rows of those files. Local logs are read with plain file
+IO (no Spark job); other file systems through ``spark.read.text`` (one small job per commit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.parse
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from spark_mlops.delta import current_version, sql_identifier
+from spark_mlops.errors import DeltaVersionError
+
+__all__ = ["appended_files", "commit_adds", "latest_log_version", "log_dir", "read_commit"]
+
+_COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
+
+
+def log_dir(spark: SparkSession, table: str) -> str:
+    """The ``_delta_log`` folder of a Delta table (path or catalog name)."""
+    if sql_identifier(table).startswith("delta.`"):
+        return f"{table}/_delta_log"
+    location = spark.sql(f"DESCRIBE DETAIL {sql_identifier(table)}").select("location").first()
+    assert location is not None
+    return f"{location[0]}/_delta_log"
+
+
+def _local(path: str) -> str | None:
+    local = path[len("file:") :] if path.startswith("file:") else path
+    return None if "://" in local else local
+
+
+def read_commit(spark: SparkSession, directory: str, version: int) -> list[dict[str, Any]] | None:
+    """The actions of one commit, or None when its file is gone (cleaned up by log retention)."""
+    path = f"{directory}/{version:020d}.json"
+    local = _local(path)
+    if local is not None:
+        try:
+            with open(local, encoding="utf-8") as handle:
+                return [json.loads(line) for line in handle if line.strip()]
+        except OSError:
+            return None
+    try:
+        return [json.loads(r[0]) for r in spark.read.text(path).collect()]
+    except Exception:  # noqa: BLE001 - a cleaned-up commit forces a full scan
+        return None
+
+
+def latest_log_version(spark: SparkSession, table: str) -> int:
+    """The newest committed version of a Delta table (a directory listing for local tables)."""
+    local = _local(log_dir(spark, table))
+    if local is not None and os.path.isdir(local):
+        versions = [int(m.group(1)) for name in os.listdir(local) if (m := _COMMIT_FILE.match(name))]
+        if versions:
+            return max(versions)
+    return current_version(spark, table)
+
+
+def _absolute(root: str, path: str) -> str:
+    rel = urllib.parse.unquote(path)
+    return rel if "://" in rel or rel.startswith("/") else f"{root}/{rel}"
+
+
+def commit_adds(spark: SparkSession, table: str, version: int) -> list[tuple[str, int | None]]:
+    """The data files one commit added, with their row counts when the commit recorded statistics.
+
+    Raises:
+        DeltaVersionError: the commit file is gone.
+    """
+    directory = log_dir(spark, table)
+    actions = read_commit(spark, directory, version)
+    if actions is None:
+        raise DeltaVersionError(f"'{table}': commit {version} is not in the Delta log")
+    root = directory[: -len("/_delta_log")]
+    out: list[tuple[str, int | None]] = []
+    for action in actions:
+        add = action.get("add")
+        if add is None:
+            continue
+        stats = json.loads(add["stats"]) if add.get("stats") else {}
+        rows = stats.get("numRecords")
+        out.append((_absolute(root, add["path"]), None if rows is None else int(rows)))
+    return out
+
+
+def appended_files(
+    spark: SparkSession, table: str, after_version: int, to_version: int
+) -> tuple[list[str] | None, str]:
+    """The data files added by commits ``after_version+1 … to_version`` if they only append.
+
+    Returns:
+        ``(paths, reason)``: the absolute file paths, or None (with the reason) when a commit is not a
+        plain append.
+    """
+    directory = log_dir(spark, table)
+    root = directory[: -len("/_delta_log")]
+    paths: list[str] = []
+    for version in range(after_version + 1, to_version + 1):
+        actions = read_commit(spark, directory, version)
+        if actions is None:
+            return None, f"commit {version} is no longer in the Delta log"
+        operation = next((a["commitInfo"].get("operation") for a in actions if "commitInfo" in a), "?")
+        for action in actions:
+            if "metaData" in action or "protocol" in action:
+                return None, f"version {version} ({operation}) changes the table's metadata"
+            if "remove" in action and action["remove"].get("dataChange", True):
+                return None, f"version {version} is a {operation}: it removes data, not append-only"
+            add = action.get("add")
+            if add is None or not add.get("dataChange", True):
+                continue
+            if add.get("partitionValues") or add.get("deletionVector"):
+                return None, f"version {version} adds partitioned or deletion-vector files"
+            paths.append(_absolute(root, add["path"]))
+    return paths, f"versions {after_version + 1}..{to_version} only append"
