@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 JARS_STAMP := $(VENV)/.jars
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+# The suite runs in two pytest-xdist workers (one local Spark each; most tests wait on Spark/Delta
+# latency, not CPU); a module stays on one worker so its module-scoped fixtures are built once.
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup demo test lint bench bench-peers clean help
 
@@ -37,7 +40,7 @@ demo: setup
 	$(PY) -m spark_mlops.cli demo $(DEMO_ARGS)
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check spark_mlops jobs tests bench

@@ -34,6 +34,7 @@ setup(
     extras_require={
         "dev": [
             "pytest>=8",
+            "pytest-xdist>=3.6",
             "hypothesis>=6.100",
             "scipy>=1.12",
             "scikit-learn>=1.4",
