@@ -94,6 +94,12 @@ def _absolute_code(spec: dict[str, Any], base: Path | None) -> dict[str, Any]:
     code = spec.get("code")
     if base is not None and isinstance(code, str) and code.endswith(".py") and not os.path.isabs(code):
         spec = {**spec, "code": str((base / code).resolve())}
+    checks = spec.get("checks")
+    # A conf/checks path is relative to the YAML file when it exists there, else to the working folder.
+    if isinstance(checks, str) and not os.path.isabs(checks):
+        near = (base / checks).resolve() if base is not None else None
+        found = near if near is not None and near.is_file() else Path(checks).resolve()
+        spec = {**spec, "checks": str(found)}
     return spec
 
 
