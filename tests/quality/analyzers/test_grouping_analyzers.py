@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,16 +138,19 @@ def test_missing_column_and_bad_mutual_information(data) -> None:  # type: ignor
     assert "exactly 2 columns" in (metrics[three].failure or "")
 
 
-@pytest.mark.parametrize("bits", [1, 3])
-def test_forced_hash_collisions_stay_exact(spark, monkeypatch, bits) -> None:  # type: ignore[no-untyped-def]
-    # With the grouping hash cut to a few bits nearly every hash group mixes different values; the
-    # second hash detects them and they are re-counted on the real values.
+@pytest.mark.parametrize(("bits", "id_name"), [(1, "id"), (3, "__spark_mlops_h1")])
+def test_forced_hash_collisions_stay_exact(spark, monkeypatch, caplog, bits, id_name) -> None:  # type: ignore[no-untyped-def]
+    # With both key hashes cut to a few bits nearly every key group mixes different values; the
+    # witness hash detects them and they are re-counted on the real values. A column named like the
+    # engine's private key column must not be shadowed by it.
     monkeypatch.setattr(grouping_engine, "HASH_BITS", bits)
+    caplog.set_level(logging.INFO, logger=grouping_engine.__name__)
     rng = np.random.default_rng(bits)
     ids = [f"id-{v}" if v % 17 else None for v in rng.integers(0, 120, size=400)]
     others = [int(v) if v % 5 else None for v in rng.integers(0, 4, size=400)]
-    df = spark.createDataFrame(list(zip(ids, others, strict=True)), "id string, other int")
-    for columns in (["id"], ["id", "other"]):
+    df = spark.createDataFrame(list(zip(ids, others, strict=True)), f"{id_name} string, other int")
+    for columns in ([id_name], [id_name, "other"]):
+        caplog.clear()
         analyzers = [
             Uniqueness(columns),
             Distinctness(columns),
@@ -153,7 +158,8 @@ def test_forced_hash_collisions_stay_exact(spark, monkeypatch, bits) -> None:  #
             CountDistinct(columns),
         ]
         metrics = compute_metrics(df, analyzers)
-        ref = pd.DataFrame({"id": ids, "other": others}, dtype=object)[columns]
+        assert "re-counting them exactly" in caplog.text  # the exact re-count on real values ran
+        ref = pd.DataFrame({id_name: ids, "other": others}, dtype=object)[columns]
         counts = _text(ref.dropna(how="all")).groupby(columns).size()
         n = counts.sum()
         expected = {
@@ -164,7 +170,7 @@ def test_forced_hash_collisions_stay_exact(spark, monkeypatch, bits) -> None:  #
         }
         for analyzer in analyzers:
             assert metrics[analyzer].value == pytest.approx(expected[analyzer.name]), (bits, analyzer)
-    entropy = compute_metrics(df, [Entropy("id")])[Entropy("id")]
+    entropy = compute_metrics(df, [Entropy(id_name)])[Entropy(id_name)]
     id_counts = pd.Series([i for i in ids if i is not None]).value_counts().to_numpy()
     assert entropy.value == pytest.approx(scipy_entropy(id_counts))
 
