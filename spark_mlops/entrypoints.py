@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pyspark.sql import SparkSession
 
-from spark_mlops.errors import SparkMlopsError
+from spark_mlops.errors import InvalidArgumentError, SparkMlopsError
 from spark_mlops.spark import get_spark
 
-__all__ = ["EXIT_ERROR", "EXIT_OK", "run_job"]
+__all__ = ["EXIT_ERROR", "EXIT_OK", "run_command", "run_job"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,4 +40,40 @@ def run_job(
         return int(body(spark, args))
     except SparkMlopsError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)  # noqa: T201 - job output
+        return EXIT_ERROR
+
+
+#: A sub-command as the spark-submit jobs see it: (adds its arguments to a parser, runs parsed args).
+Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+
+
+def run_command(
+    prog: str, command: str, commands: Mapping[str, Command], argv: Sequence[str] | None = None
+) -> int:
+    """Run one ``spark-mlops`` sub-command with its own parser (the entry of a ``jobs/`` script).
+
+    Args:
+        prog: Program name shown in the usage line.
+        command: Which entry of ``commands`` to run.
+        commands: Sub-command name → (argument adder, handler returning an exit code).
+        argv: Arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        The handler's exit code, or 1 with the error logged on a :class:`SparkMlopsError`.
+
+    Raises:
+        InvalidArgumentError: ``command`` is not in ``commands``.
+    """
+    if command not in commands:
+        raise InvalidArgumentError(f"command={command!r} must be one of {sorted(commands)}")
+    add_arguments, handler = commands[command]
+    parser = argparse.ArgumentParser(prog=f"{prog} {command}")
+    add_arguments(parser)
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    try:
+        return int(handler(args))
+    except SparkMlopsError as exc:
+        log.error("%s", exc)
         return EXIT_ERROR

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from spark_mlops.errors import InvalidArgumentError, SparkMlopsError
+from spark_mlops.entrypoints import run_command
+from spark_mlops.errors import InvalidArgumentError
 
 __all__ = [
     "EXIT_VIOLATIONS",
@@ -271,20 +272,12 @@ def register(subparsers: Any) -> None:
 
 def main(command: str, argv: Sequence[str] | None = None) -> int:
     """Entry point of the spark-submit jobs: parse ``argv`` for ``command`` and run it."""
-    parser = argparse.ArgumentParser(prog=f"{command} job")
-    if command == "model-quality":
-        add_model_quality_arguments(parser)
-        handler = run_model_quality
-    elif command == "bias":
-        add_bias_arguments(parser)
-        handler = run_bias
-    else:
-        raise InvalidArgumentError(f"command={command!r} must be 'model-quality' or 'bias'")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("py4j").setLevel(logging.WARNING)
-    try:
-        return handler(args)
-    except SparkMlopsError as exc:
-        log.error("%s", exc)
-        return 1
+    return run_command(
+        "spark-mlops",
+        command,
+        {
+            "model-quality": (add_model_quality_arguments, run_model_quality),
+            "bias": (add_bias_arguments, run_bias),
+        },
+        argv,
+    )

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from spark_mlops.entrypoints import run_command
+
 __all__ = ["EXIT_VIOLATIONS", "add_baseline_arguments", "add_drift_arguments", "main", "register"]
 
 log = logging.getLogger(__name__)
@@ -112,19 +114,9 @@ def register(subparsers: Any) -> None:
 
 def main(command: str, argv: Sequence[str] | None = None) -> int:
     """Run one command (``baseline`` or ``drift``) with its own parser; for spark-submit jobs."""
-    from spark_mlops.errors import SparkMlopsError
-
-    parser = argparse.ArgumentParser(prog=f"spark-mlops {command}")
-    if command == "baseline":
-        add_baseline_arguments(parser)
-        handler = run_baseline
-    else:
-        add_drift_arguments(parser)
-        handler = run_drift
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return handler(args)
-    except SparkMlopsError as exc:
-        log.error("%s", exc)
-        return 1
+    return run_command(
+        "spark-mlops",
+        command,
+        {"baseline": (add_baseline_arguments, run_baseline), "drift": (add_drift_arguments, run_drift)},
+        argv,
+    )
