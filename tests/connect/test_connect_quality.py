@@ -154,3 +154,140 @@ def test_drift_and_model_quality_over_connect(connect_spark, frame) -> None:  # 
     reg = connect_spark.createDataFrame(pd.DataFrame({"label": y, "prediction": yhat}))
     mr = model_quality(reg, "regression", "label", "prediction", bootstrap_replicates=0)
     assert mr["mse"] == pytest.approx(mean_squared_error(y, yhat))
+
+
+def _robust_linf(simple: float, n: int, m: int) -> float:
+    # SageMaker Model Monitor's "Robust" comparison: max(0, L∞ − c·√((n+m)/(n·m))), c = 1.8 (SEMANTICS.md).
+    return max(0.0, simple - 1.8 * np.sqrt((n + m) / (n * m)))
+
+
+def test_data_baseline_over_connect(connect_spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from spark_mlops.monitoring import DataBaseline, check_violations, compute_drift
+
+    rng = np.random.default_rng(5)
+    n_ref, n_cur = 300, 240
+    ref = pd.DataFrame(
+        {
+            "x": rng.normal(0.0, 1.0, n_ref),
+            "c": rng.choice(["a", "b", "c"], n_ref, p=[0.5, 0.3, 0.2]).astype(object),
+            "n": rng.integers(0, 5, n_ref).astype("int64"),
+        }
+    )
+    ref.loc[ref.index % 10 == 0, "c"] = None  # completeness 0.9
+    cur = pd.DataFrame(
+        {
+            "x": rng.normal(1.0, 1.0, n_cur),  # shifted by one standard deviation
+            "c": rng.choice(["a", "b", "c", "z"], n_cur, p=[0.1, 0.3, 0.2, 0.4]).astype(object),
+            "n": rng.integers(0, 5, n_cur).astype("int64"),
+            "extra": np.ones(n_cur),
+        }
+    )
+    cur.loc[cur.index % 4 == 0, "c"] = None  # completeness 0.75
+
+    baseline = DataBaseline.from_dataframe(connect_spark.createDataFrame(ref))
+    stats_doc = baseline.statistics_json()
+    assert stats_doc["dataset"]["item_count"] == n_ref
+    features = {f["name"]: f for f in stats_doc["features"]}
+    x = features["x"]["numerical_statistics"]
+    assert x["mean"] == pytest.approx(ref["x"].mean())
+    assert x["std_dev"] == pytest.approx(np.std(ref["x"], ddof=0))  # population std (SEMANTICS.md)
+    assert (x["min"], x["max"]) == (pytest.approx(ref["x"].min()), pytest.approx(ref["x"].max()))
+    assert x["sum"] == pytest.approx(ref["x"].sum())
+    assert features["n"]["inferred_type"] == "Integral"
+    c = features["c"]["string_statistics"]
+    assert c["common"] == {
+        "num_present": int(ref["c"].notna().sum()),
+        "num_missing": int(ref["c"].isna().sum()),
+    }
+    buckets = {b["value"]: b["count"] for b in c["distribution"]["categorical"]["buckets"]}
+    assert buckets == ref["c"].value_counts().to_dict()
+    by_name = {f["name"]: f for f in baseline.constraints_json()["features"]}
+    assert by_name["c"]["completeness"] == pytest.approx(ref["c"].notna().mean())
+    assert by_name["c"]["string_constraints"]["domains"] == ["a", "b", "c"]
+
+    # A folder and a Delta table written over Connect read back to the same documents.
+    from_folder = DataBaseline.load(baseline.save(tmp_path / "baseline"))
+    version = baseline.save_to_delta(connect_spark, str(tmp_path / "baselines"))
+    assert version.version == 0
+    from_delta = DataBaseline.load_from_delta(connect_spark, str(tmp_path / "baselines"))
+    for loaded in (from_folder, from_delta):
+        assert loaded.statistics_json() == stats_doc
+        assert loaded.constraints_json() == baseline.constraints_json()
+
+    # Violations against the Delta copy, each expected verdict and number computed here from pandas/scipy.
+    current = connect_spark.createDataFrame(cur)
+    found = {
+        (v["feature_name"], v["constraint_check_type"]): v["description"]
+        for v in check_violations(current, from_delta)
+    }
+    expected: dict[tuple[str, str], str] = {("extra", "extra_column_check"): "not in the baseline"}
+    for name in ("x", "n"):
+        distance = _robust_linf(stats.ks_2samp(ref[name], cur[name]).statistic, n_ref, n_cur)
+        if distance >= 0.1:
+            expected[(name, "baseline_drift_check")] = f"{distance:.6g}"
+    ref_c, cur_c = ref["c"].dropna(), cur["c"].dropna()
+    shares = pd.concat(
+        [ref_c.value_counts(normalize=True), cur_c.value_counts(normalize=True)], axis=1
+    ).fillna(0)
+    distance = _robust_linf(
+        float((shares.iloc[:, 0] - shares.iloc[:, 1]).abs().max()), len(ref_c), len(cur_c)
+    )
+    assert distance >= 0.1  # the data is built to drift
+    expected[("c", "baseline_drift_check")] = f"{distance:.6g}"
+    p = ref["c"].notna().mean()
+    if cur["c"].notna().mean() < p - 3.29 * np.sqrt(p * (1 - p) / n_cur):  # binomial tolerance (SEMANTICS.md)
+        expected[("c", "completeness_check")] = f"{cur['c'].notna().mean():.6g}"
+    expected[("c", "categorical_values_check")] = f"{cur_c.isin(['a', 'b', 'c']).mean():.6g}"
+    assert set(found) == set(expected)
+    for key, number in expected.items():
+        assert number in found[key], (key, found[key])
+
+    # Drift from the folder copy (no rescan of the reference) matches scipy.
+    drift = compute_drift(from_folder, current, methods={"x": "ks", "c": "linf"})
+    rows = {r.column: r for r in drift.rows}
+    assert rows["x"].statistic == pytest.approx(stats.ks_2samp(ref["x"], cur["x"]).statistic)
+    assert rows["x"].drifted
+    assert rows["c"].statistic == pytest.approx((shares.iloc[:, 0] - shares.iloc[:, 1]).abs().max())
+
+
+def test_lineage_store_over_connect(connect_spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The store's insert-if-absent writes are SQL MERGEs: the DeltaTable API has no handler over Connect.
+    from spark_mlops.lineage import Artifact, ArtifactType, Association, LineageStore
+
+    store = LineageStore(connect_spark, tmp_path / "lineage")
+    with store.batch():
+        a, b, c = (Artifact.create(n, None, ArtifactType.DATASET, store=store) for n in "abc")
+        Association.create(a, b, "DerivedFrom", store=store)
+        Association.create(b, c, "DerivedFrom", store=store)
+    # The same vertex again plus a new one: only the new one is inserted.
+    with store.batch():
+        Artifact.create("a", None, ArtifactType.DATASET, store=store)
+        Artifact.create("d", None, ArtifactType.DATASET, store=store)
+    assert sorted(r["name"] for r in store.vertices().collect()) == ["a", "b", "c", "d"]
+    edges = {(r["source_id"], r["destination_id"]) for r in store.edges().collect()}
+    assert edges == {(a.id, b.id), (b.id, c.id)}
+
+
+def test_jvm_only_paths_say_so_over_connect(connect_spark, remote_df, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # mlflow.spark saves and loads Spark ML models through the JVM's Hadoop file system (py4j).
+    from pyspark.ml.regression import LinearRegression
+
+    from spark_mlops.errors import SparkConnectUnsupportedError
+    from spark_mlops.models.batch_inference import batch_inference, load_spark_model
+    from spark_mlops.models.training import fit_tracked
+
+    with pytest.raises(SparkConnectUnsupportedError, match=r"log_model=True.*model\.write\(\)\.save"):
+        fit_tracked(
+            LinearRegression(featuresCol="f", labelCol="x"),
+            remote_df,
+            experiment_config={"ExperimentName": "connect", "TrialName": "t"},
+            log_model=True,
+        )
+    out = tmp_path / "scored"
+    with pytest.raises(
+        SparkConnectUnsupportedError, match=r"load_spark_model\('runs:/r1/model'\).*PipelineModel"
+    ):
+        batch_inference(connect_spark, "runs:/r1/model", str(tmp_path / "in"), str(out))
+    assert not out.exists()  # refused before anything was read or written
+    with pytest.raises(SparkConnectUnsupportedError, match="models:/m/1"):
+        load_spark_model("models:/m/1")
