@@ -19,7 +19,8 @@ _TMP_ROOT = Path(os.environ.get("SPARK_MLOPS_TEST_TMP", "/tmp"))
 _SESSION_TMP = _TMP_ROOT / f"spark-mlops-tests-{uuid.uuid4().hex[:8]}"
 _SESSION_TMP.mkdir(parents=True, exist_ok=True)
 os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{_SESSION_TMP / 'mlflow.db'}"
-os.environ.setdefault("SPARK_MLOPS_HOME", str(_SESSION_TMP / "home"))
+# Per process (each pytest-xdist worker imports this file itself): workers never share default tables.
+os.environ["SPARK_MLOPS_HOME"] = str(_SESSION_TMP / "home")
 os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
 
 TEST_SPARK_CONF = {
