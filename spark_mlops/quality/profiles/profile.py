@@ -1,9 +1,10 @@
 """Compute the distributions of many columns in at most two Spark scans.
 
-* **Scan 1** — one aggregation job for every column at once: row count; per numeric column the
-  present count, sum, mean, population variance, min, max, HLL distinct count and a KLL sketch
-  (``kll_sketch_agg_double``), read on the driver as a weighted sample (:mod:`.kll`); per categorical
-  column the present count and HLL distinct count.
+* **Scan 1** — one aggregation job for every column at once: row count; per numeric column four
+  aggregates — sum, population variance, HLL distinct count and a KLL sketch (``kll_sketch_agg_double``),
+  read on the driver as a weighted sample (:mod:`.kll`) that also holds the exact present count, min
+  and max (mean = sum ÷ count, as Spark's ``avg``); per categorical column the present count and HLL
+  distinct count.
 * **Scan 2** — only when some column needs a frequency table: one stacked group-by
   (``inline(array(struct(column_id, text, number), …))`` → ``GROUP BY column_id, text, number``) giving
   the frequency table of every categorical column with at most ``max_categories`` distinct values, and
@@ -100,8 +101,10 @@ def _col(name: str) -> Column:
     return F.col("`" + name.replace("`", "``") + "`")
 
 
-def _as_double(name: str) -> Column:
+def _as_double(name: str, data_type: T.DataType | None = None) -> Column:
     x = _col(name).cast("double")
+    if isinstance(data_type, (*_INTEGRAL, T.DecimalType)):
+        return x  # cannot be NaN: skip the test
     return F.when(~F.isnan(x), x)
 
 
@@ -152,17 +155,19 @@ def profile_columns(
                     "drift needs a numeric, string or boolean column"
                 )
     numeric = [n for n in names if types[n] in ("Integral", "Fractional")]
+    # Each numeric column is cast (and NaN → NULL) once in a projection below the aggregate, not once
+    # per aggregate expression; the original columns stay visible to the caller's ``extra``.
+    values = {name: f"__profile_v{i}" for i, name in enumerate(names) if name in numeric}
+    source = df.select("*", *[_as_double(name, spark_types[name]).alias(v) for name, v in values.items()])
+    # Four aggregates per numeric column: the KLL sketch also carries the exact present count, min and
+    # max, and the mean is sum ÷ count (what Spark's avg computes), so count/min/max/avg add nothing.
     exprs: list[Column] = [F.count(F.lit(1)).alias("n"), *extra]
     for i, name in enumerate(names):
         if name in numeric:
-            x = _as_double(name)
+            x = F.col(values[name])
             exprs += [
-                F.count(x).alias(f"c{i}"),
                 F.sum(x).alias(f"s{i}"),
-                F.avg(x).alias(f"m{i}"),
                 F.var_pop(x).alias(f"v{i}"),
-                F.min(x).alias(f"lo{i}"),
-                F.max(x).alias(f"hi{i}"),
                 F.approx_count_distinct(x).alias(f"d{i}"),
                 F.kll_sketch_agg_double(x, F.lit(sketch_k)).alias(f"q{i}"),
             ]
@@ -170,10 +175,14 @@ def profile_columns(
             text = _col(name).cast("string")
             exprs += [F.count(text).alias(f"c{i}"), F.approx_count_distinct(text).alias(f"d{i}")]
     with job_description(df.sparkSession, f"{label}: moments and sketches of {len(names)} columns"):
-        row = df.agg(*exprs).first()
-    assert row is not None  # a global aggregation always returns one row
+        row = source.agg(*exprs).collect()[0]  # a global aggregation always returns one row
     n = int(row["n"])
     approx = {name: int(row[f"d{i}"]) for i, name in enumerate(names)}
+    sketches = {
+        i: decode_kll_doubles(row[f"q{i}"]) if row[f"q{i}"] is not None else None
+        for i, name in enumerate(names)
+        if name in numeric
+    }
     exact_numeric = n <= exact_max_rows
     wanted: dict[int, str] = {}
     truncated: dict[str, int] = {}
@@ -185,27 +194,32 @@ def profile_columns(
             wanted[i] = name
         else:
             truncated[name] = approx[name]
-    tables = _frequency_tables(df, wanted, numeric, label) if wanted else {}
+    tables = _frequency_tables(df, wanted, numeric, spark_types, label) if wanted else {}
     result: dict[str, ColumnDistribution] = {}
     for i, name in enumerate(names):
-        present = int(row[f"c{i}"])
         if name not in numeric:
+            present = int(row[f"c{i}"])
             counts = {str(k): int(v) for k, v in tables.get(i, {}).items()}
             result[name] = CategoricalDistribution(counts, n - present, truncated=name in truncated)
             continue
-        integral = types[name] == "Integral"
+        sketch = sketches[i]
+        present = sketch.n if sketch is not None else 0
+        total = _f(row[f"s{i}"]) if present else 0.0
         moments = (
-            _f(row[f"m{i}"]),
+            total / present if present else math.nan,
             math.sqrt(max(0.0, _f(row[f"v{i}"]))),
-            _f(row[f"lo{i}"]),
-            _f(row[f"hi{i}"]),
-            _f(row[f"s{i}"]) if present else 0.0,
+            sketch.minimum if sketch is not None else math.nan,
+            sketch.maximum if sketch is not None else math.nan,
+            total,
         )
+        integral = types[name] == "Integral"
         if i in tables:
             vals = tables[i]
+            points = np.array(list(vals.keys()), dtype=float)
+            weights = np.array(list(vals.values()), dtype=float)
             result[name] = NumericDistribution.from_points(
-                np.array(list(vals.keys()), dtype=float),
-                np.array(list(vals.values()), dtype=float),
+                points,
+                weights,
                 missing=n - present,
                 exact=True,
                 integral=integral,
@@ -213,7 +227,6 @@ def profile_columns(
                 count=present,
             )
         else:
-            sketch = decode_kll_doubles(row[f"q{i}"]) if row[f"q{i}"] is not None else None
             points, weights = sketch.weighted_items() if sketch else (np.zeros(0), np.zeros(0))
             result[name] = NumericDistribution.from_points(
                 points,
@@ -225,20 +238,26 @@ def profile_columns(
                 count=present,
                 distinct=approx[name],
             )
-    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "m", "v", "lo", "hi", "d", "q")}
+    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "d", "q")}
     extra_values = {k: v for k, v in row.asDict().items() if k not in own}
     return DatasetProfile(n, result, types, truncated, approx, extra_values)
 
 
 def _frequency_tables(
-    df: DataFrame, wanted: dict[int, str], numeric: list[str], label: str
+    df: DataFrame,
+    wanted: dict[int, str],
+    numeric: list[str],
+    spark_types: dict[str, T.DataType],
+    label: str,
 ) -> dict[int, dict[object, int]]:
     structs = []
     for i, name in wanted.items():
         if name in numeric:
             structs.append(
                 F.struct(
-                    F.lit(i).alias("i"), F.lit(None).cast("string").alias("s"), _as_double(name).alias("d")
+                    F.lit(i).alias("i"),
+                    F.lit(None).cast("string").alias("s"),
+                    _as_double(name, spark_types[name]).alias("d"),
                 )
             )
         else:
