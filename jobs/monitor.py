@@ -8,7 +8,7 @@ logged to MLflow.
 
 Exit codes: 0 ok, 1 bad arguments, 2 dataset drift found with ``--fail-on-drift``. In a pipeline: inputs
 ``reference``, ``current``, ``predictions`` and ``labels``, property file ``monitoring``, arguments
-``columns``, ``facet``, ``facet_value``, ``key``.
+``columns``, ``facet``, ``facet_value``, ``key``, ``bootstrap_replicates``.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def monitor(
     facet_value: Any = "US",
     key: str = "review_id",
     metadata: dict[str, Any] | None = None,
+    bootstrap_replicates: int = 20,
 ) -> tuple[dict[str, Any], str]:
-    """Compute drift, violations, model quality and bias; return (summary, HTML report)."""
+    """Compute drift, violations, model quality (standard deviations from ``bootstrap_replicates`` Poisson
+    bootstrap replicates) and bias; return (summary, HTML report)."""
     baseline = DataBaseline.from_dataframe(reference.select(*columns))
     drift = compute_drift(baseline, current.select(*columns))
     violations = check_violations(current.select(*columns), baseline, current=drift.current)
@@ -71,7 +73,10 @@ def monitor(
     quality = bias = None
     if predictions is not None and labels is not None:
         merged = merge_ground_truth(predictions.drop("label"), labels, on=key)
-        quality = model_quality(merged, "binary_classification", "label", "prediction", probability="score")
+        quality = model_quality(
+            merged, "binary_classification", "label", "prediction", probability="score",
+            bootstrap_replicates=bootstrap_replicates,
+        )  # fmt: skip
         bias = bias_metrics(
             merged, label="label", facet=facet, facet_value=facet_value, predicted_label="prediction",
             positive_label_values=(1.0,),
@@ -132,6 +137,7 @@ def main(ctx):  # type: ignore[no-untyped-def]
         facet_value=ctx.args.get("facet_value", "US"),
         key=str(ctx.args.get("key", "review_id")),
         metadata={name: str(tv) for name, tv in ctx.input_versions.items()},
+        bootstrap_replicates=int(ctx.args.get("bootstrap_replicates", 20)),
     )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     report = ctx.work_dir / "monitoring_report.html"
@@ -152,6 +158,7 @@ def _run(spark, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def
     summary, html = monitor(
         reference, current, predictions, labels, args.columns.split(","), key=args.key,
         metadata={"reference": str(ref_v), "current": str(cur_v)},
+        bootstrap_replicates=args.bootstrap_replicates,
     )  # fmt: skip
     Path(args.report).write_text(html, encoding="utf-8")
     log_report_to_mlflow(html, _metrics(summary))
@@ -170,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default="review_id")
     p.add_argument("--report", default="monitoring_report.html")
     p.add_argument("--fail-on-drift", action="store_true")
+    p.add_argument("--bootstrap-replicates", type=int, default=20, help="bootstrap replicates (0: none)")
     return p
 
 

@@ -1,46 +1,70 @@
-"""`make demo` end to end at a small size: tables, MLflow runs, registered model, report, drift verdicts."""
+"""`make demo` end to end at a small size: tables, MLflow runs, registered model, report, drift verdicts.
+
+One demo run (three pipeline executions) is shared by every test of the module; each test asserts one
+part of what the demo promises.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from spark_mlops.commands.demo import _monitoring_file, run_demo
+from spark_mlops.commands.demo import DemoSummary, _monitoring_file, run_demo
 from spark_mlops.delta import current_version
 
+pytestmark = pytest.mark.slow
 
-@pytest.mark.slow
-def test_demo_runs_the_seed_story(spark, tmp_path, mlflow_tracking_uri):
-    summary = run_demo(spark, rows=4000, home=tmp_path / "demo")
-    first, again, drifted = summary.executions
+
+@pytest.fixture(scope="module")
+def demo(spark, tmp_path_factory, mlflow_tracking_uri) -> DemoSummary:  # type: ignore[no-untyped-def]
+    summary = run_demo(spark, rows=4000, home=tmp_path_factory.mktemp("demo"))
     assert [e["status"] for e in summary.executions] == ["Succeeded"] * 3, [
         e["failure_reason"] for e in summary.executions
     ]
+    return summary
 
-    # Tables exist with the expected versions (each day written once).
-    for name in ("day1", "day2", "day3"):
-        assert current_version(spark, summary.tables[name]) == 0
 
-    # The second run on the same data reuses preprocessing, training and evaluation.
-    for step in ("preprocess", "train", "evaluate"):
-        assert not first["steps"][step]["cache_hit"]
+def _runs(demo: DemoSummary) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    first, again, drifted = demo.executions
+    return first, again, drifted
+
+
+def test_each_day_is_written_once(spark, demo: DemoSummary) -> None:  # type: ignore[no-untyped-def]
+    for name in ("day1", "day2", "day3", "labels_day2", "labels_day3"):
+        assert current_version(spark, demo.tables[name]) == 0, name
+
+
+def test_reruns_reuse_preprocessing_training_and_evaluation(demo: DemoSummary) -> None:
+    first, again, drifted = _runs(demo)
+    for step in ("quality_gate", "preprocess", "train", "evaluate"):
+        assert not first["steps"][step]["cache_hit"], step
         assert again["steps"][step]["cache_hit"], step
         assert drifted["steps"][step]["cache_hit"], step
+    # The drifted day is new data: it is scored and monitored afresh.
+    assert not drifted["steps"]["batch_inference"]["cache_hit"]
+    assert not drifted["steps"]["monitor"]["cache_hit"]
 
-    # A registered, approved model version in the MLflow registry.
-    reg = first["register"]
+
+def test_the_model_is_registered_and_approved(demo: DemoSummary, mlflow_tracking_uri: str) -> None:
+    first, _, _ = _runs(demo)
     client = MlflowClient(mlflow_tracking_uri)
-    mv = client.get_model_version("reviews-helpful", str(reg["model_version"]))
+    mv = client.get_model_version("reviews-helpful", str(first["register"]["model_version"]))
     assert mv.tags.get("approval_status") == "Approved"
 
-    # MLflow has the pipeline's runs (a parent per execution).
+
+def test_mlflow_has_a_parent_run_per_execution(demo: DemoSummary, mlflow_tracking_uri: str) -> None:
+    client = MlflowClient(mlflow_tracking_uri)
     experiment = client.get_experiment_by_name("pipelines/reviews")
     runs = client.search_runs([experiment.experiment_id], "tags.`mlflow.parentRunId` IS NULL")
-    assert len(runs) >= 3
+    parents = {r.data.tags.get("spark_mlops.execution_id") for r in runs}
+    assert {e["execution_id"] for e in demo.executions} <= parents
 
-    # The clean day shows no dataset drift; the injected drift (marketplace mix, votes) is reported.
+
+def test_injected_drift_is_reported_and_the_clean_day_is_not(demo: DemoSummary) -> None:
+    first, _, drifted = _runs(demo)
     clean = _monitoring_file(first["monitor"])
     shifted = _monitoring_file(drifted["monitor"])
     assert clean["drift"]["dataset_drift"] is False
@@ -49,6 +73,9 @@ def test_demo_runs_the_seed_story(spark, tmp_path, mlflow_tracking_uri):
     assert {"marketplace", "total_votes"} <= set(shifted["drift"]["drifted_columns"])
     assert shifted["model_quality"]["binary_classification_metrics"]["auc"]["value"] > 0.6
 
-    report = Path(shifted["report"])
+
+def test_the_report_has_drift_model_quality_and_charts(demo: DemoSummary) -> None:
+    _, _, drifted = _runs(demo)
+    report = Path(_monitoring_file(drifted["monitor"])["report"])
     text = report.read_text()
     assert report.is_file() and "Drift" in text and "Model quality" in text and "<img" in text
