@@ -29,12 +29,15 @@ def _counts(store: LineageStore) -> tuple[int, int]:
 def test_same_entity_twice_is_one_vertex_and_repeat_association_is_harmless(spark, tmp_path):
     store = LineageStore(spark, tmp_path / "lineage")
     LineageStore(spark, tmp_path / "lineage")  # opening again keeps the tables
-    a1 = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=0, store=store)
-    a2 = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=0, store=store)
-    a3 = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=1, store=store)
-    job = Action.create("prep", ActionType.PROCESSING_JOB, properties={"param.split": 0.8}, store=store)
+    with store.batch():  # one MERGE for the three vertices
+        a1 = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=0, store=store)
+        a3 = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=1, store=store)
+        job = Action.create("prep", ActionType.PROCESSING_JOB, properties={"param.split": 0.8}, store=store)
+    a2 = Artifact.create("raw", "/lake/raw", ArtifactType.DATASET, version=0, store=store)  # stored again
     assert a1.id == a2.id and a1.id != a3.id
     assert _counts(store) == (3, 0)
+    # The MERGE's source view is dropped again.
+    assert [t.name for t in spark.catalog.listTables() if t.name.startswith("_spark_mlops_lineage")] == []
 
     e1 = Association.create(a1, job, "ContributedTo", store=store)
     e2 = Association.create(a1.id, job.id, AssociationType.CONTRIBUTED_TO, store=store)
@@ -96,7 +99,7 @@ def test_unknown_ids_are_clear_errors(spark, tmp_path):
 def test_provenance_cycle_is_rejected_but_associated_with_cycle_is_walked_once(spark, tmp_path):
     store = LineageStore(spark, tmp_path / "lineage")
     with store.batch():
-        a, b, c, d = (Artifact.create(n, None, ArtifactType.DATASET, store=store) for n in "abcd")
+        a, b, c, d, e = (Artifact.create(n, None, ArtifactType.DATASET, store=store) for n in "abcde")
         Association.create(a, b, "DerivedFrom", store=store)
         Association.create(b, c, "ContributedTo", store=store)
         Association.create(c, d, "Produced", store=store)
@@ -105,7 +108,6 @@ def test_provenance_cycle_is_rejected_but_associated_with_cycle_is_walked_once(s
     assert d.id in str(info.value) and a.id in str(info.value)
     assert store.edges().count() == 3
     # A batch containing its own cycle is rejected as a whole.
-    e = Artifact.create("e", None, ArtifactType.DATASET, store=store)
     with pytest.raises(LineageError, match="cycle"), store.batch():
         Association.create(d, e, "Produced", store=store)
         Association.create(e, b, "Produced", store=store)
