@@ -25,17 +25,22 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from spark_mlops.delta import TableVersion, read_delta
+from spark_mlops.delta import TableVersion, sql_identifier
 from spark_mlops.quality.analyzers.base import Analyzer, State
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
+from spark_mlops.quality.analyzers.grouping import GroupSummary
 from spark_mlops.quality.engine import compute_states
 from spark_mlops.quality.engine.errors import failure_message
 from spark_mlops.quality.incremental_groups import (
+    HASH_KEYS,
     ConcurrentGroupingWriteError,
     GroupingPlan,
     StoredGrouping,
-    append_grouping,
-    build_grouping,
+    append_hashed,
+    append_valued,
+    build_hashed,
+    build_valued,
+    compact_if_due,
     stored_summary,
 )
 from spark_mlops.quality.incremental_log import appended_files, latest_log_version
@@ -115,27 +120,40 @@ def _split(analyzers: Sequence[Analyzer], data: DataFrame) -> _Run:
     return run
 
 
+def _stored(states: dict[str, dict[str, Any]], analyzer: Analyzer) -> StoredGrouping | None:
+    return StoredGrouping.from_json(states[analyzer_spec_json(analyzer)])
+
+
 def _stale_reason(spark: SparkSession, run: _Run, states: dict[str, dict[str, Any]]) -> str | None:
     """Why the stored frequency tables cannot be continued (None when they can)."""
+    tables: dict[str, set[int]] = {}
     for members in run.groups.values():
-        stored = StoredGrouping.from_json(states[analyzer_spec_json(members[0])])
-        if stored is None:
-            return "stored grouping states have an older layout"
-        if any(StoredGrouping.from_json(states[analyzer_spec_json(m)]) != stored for m in members):
-            return f"analyzers of grouping {list(members[0].grouping_columns)} stored different tables"
         plan = GroupingPlan.of(members)
+        for analyzer in members:
+            stored = _stored(states, analyzer)
+            if stored is None:
+                return "stored grouping states have an older layout"
+            if plan.hashed and stored.summary is None:
+                return f"frequency table {stored.path} has no stored summary"
+            tables.setdefault(stored.path, set()).add(stored.table_version)
+    for path, versions in tables.items():
         try:
-            current = latest_log_version(spark, stored.path)
+            current = latest_log_version(spark, path)
         except Exception:  # noqa: BLE001 - a missing table forces a rebuild
-            return f"frequency table {stored.path} is missing"
-        if current != stored.table_version:
+            return f"frequency table {path} is missing"
+        if versions != {current}:
             return (
-                f"frequency table {stored.path} is at version {current}, the stored states at "
-                f"{stored.table_version} (an interrupted or concurrent run)"
+                f"frequency table {path} is at version {current}, the stored states at "
+                f"{sorted(versions)} (an interrupted or concurrent run)"
             )
-        if plan.hashed and stored.summary is None:
-            return f"frequency table {stored.path} has no stored summary"
     return None
+
+
+def _read_version(spark: SparkSession, source: TableVersion) -> DataFrame:
+    # The suite resolved the version already: read it directly (read_delta would look it up again).
+    reader = spark.read.format("delta").option("versionAsOf", source.version)
+    is_path = sql_identifier(source.table).startswith("delta.`")
+    return reader.load(source.table) if is_path else reader.table(source.table)
 
 
 def incremental_metrics(
@@ -148,7 +166,7 @@ def incremental_metrics(
 
     The states of ``source.version`` are stored afterwards, so the next run can continue from them.
     """
-    data = read_delta(spark, source.table, version=source.version)
+    data = _read_version(spark, source)
     run = _split(analyzers, data)
     stored = repository.latest(source.table, run.stateful_specs)
     previous = None if stored is None else stored[0]
@@ -236,26 +254,88 @@ def _compute_and_store(
             merged = state if previous is None else State.from_json(previous[spec]) + state
             to_store[spec] = merged.to_json()
             metrics[analyzer] = analyzer.compute_metric_from(merged)
-    for members in run.groups.values():
-        plan = GroupingPlan.of(members)
-        try:
-            if previous is None:
-                path = repository.frequency_table(source.table, plan)
-                grouping, summary = build_grouping(spark, plan, path, data)
-            else:
-                before = StoredGrouping.from_json(previous[analyzer_spec_json(members[0])])
-                assert before is not None
-                grouping, summary = append_grouping(spark, plan, before, data)
-        except ConcurrentGroupingWriteError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a bad where is a failed metric, not a crash
-            message = failure_message(exc)
-            for analyzer in members:
-                metrics[analyzer] = analyzer.failure(message)
-            continue
-        for analyzer in members:
-            metrics[analyzer] = analyzer.metric_from_summary(summary)
-            to_store[analyzer_spec_json(analyzer)] = grouping.to_json()
+    grouped, stored = _groupings(spark, source, data, run, repository, previous)
+    metrics.update(grouped)
+    to_store.update(stored)
     if to_store:
         repository.save(source.table, source.version, to_store)
     return metrics
+
+
+def _groupings(
+    spark: SparkSession,
+    source: TableVersion,
+    data: DataFrame,
+    run: _Run,
+    repository: DeltaStateRepository,
+    previous: dict[str, dict[str, Any]] | None,
+) -> tuple[dict[Analyzer, Metric], dict[str, dict[str, Any]]]:
+    """Metrics and states of the groupings: all hashed groupings share one table (one commit and one
+    correction job per run), value-keyed ones have a table each."""
+    metrics: dict[Analyzer, Metric] = {}
+    to_store: dict[str, dict[str, Any]] = {}
+    hashed: list[tuple[GroupingPlan, list[GroupingAnalyzer]]] = []
+    valued: list[tuple[GroupingPlan, list[GroupingAnalyzer]]] = []
+
+    def fail(members: Sequence[GroupingAnalyzer], exc: Exception) -> None:
+        for analyzer in members:
+            metrics[analyzer] = analyzer.failure(failure_message(exc))
+
+    def keep(members: Sequence[GroupingAnalyzer], stored: StoredGrouping, summary: GroupSummary) -> None:
+        for analyzer in members:
+            metrics[analyzer] = analyzer.metric_from_summary(summary)
+            to_store[analyzer_spec_json(analyzer)] = stored.to_json()
+
+    for members in run.groups.values():
+        plan = GroupingPlan.of(members)
+        try:
+            plan.counts(data)  # analysis only: a bad where fails its own grouping, not the others
+        except Exception as exc:  # noqa: BLE001 - a bad where is a failed metric, not a crash
+            fail(members, exc)
+            continue
+        (hashed if plan.hashed else valued).append((plan, members))
+    if hashed:
+        plans = [plan for plan, _ in hashed]
+        try:
+            if previous is None:
+                path, appends = repository.frequency_table(source.table, plans), 0
+                version, summaries = build_hashed(spark, path, plans, data)
+            else:
+                before = {plan.group_id: _stored(previous, members[0]) for plan, members in hashed}
+                first = before[plans[0].group_id]
+                assert first is not None
+                version, changes = append_hashed(spark, first, plans, data)
+                summaries = {}
+                for gid, change in changes.items():
+                    old = before[gid]
+                    assert old is not None and old.summary is not None
+                    summaries[gid] = old.summary + change
+                path, appends = first.path, first.appends + 1
+                version, appends = compact_if_due(spark, path, version, appends, HASH_KEYS)
+        except ConcurrentGroupingWriteError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. an ANSI error in a where at run time
+            for _, members in hashed:
+                fail(members, exc)
+        else:
+            for plan, members in hashed:
+                summary = summaries[plan.group_id]
+                keep(members, StoredGrouping(path, version, appends, summary), summary)
+    for plan, members in valued:
+        try:
+            if previous is None:
+                path, appends = repository.frequency_table(source.table, [plan]), 0
+                version, summary = build_valued(spark, plan, path, data)
+            else:
+                old = _stored(previous, members[0])
+                assert old is not None
+                version, summary = append_valued(spark, plan, old, data)
+                path, appends = old.path, old.appends + 1
+                version, appends = compact_if_due(spark, path, version, appends, plan.keys)
+        except ConcurrentGroupingWriteError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            fail(members, exc)
+            continue
+        keep(members, StoredGrouping(path, version, appends), summary)
+    return metrics, to_store

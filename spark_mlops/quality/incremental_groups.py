@@ -1,27 +1,29 @@
-"""Frequency tables of grouping analyzers that grow by appends, with a running summary.
+"""Frequency tables of grouping analyzers that grow by appends, with a running summary per grouping.
 
 Every grouping metric (Uniqueness, Distinctness, UniqueValueRatio, CountDistinct, Entropy) is a function
 of a :class:`~spark_mlops.quality.analyzers.grouping.GroupSummary` — rows, groups, groups seen once and
 Σ c·ln c over the per-group counts c. An append changes the counts of the groups it touches only, so the
-summary is kept with the state and corrected from those groups:
+summary is stored with the state and corrected from those groups:
 
-1. the appended rows are counted per group (small) and **appended** to the grouping's Delta table
-   ``(h, h2, cnt)`` — a blind append, never a MERGE that rewrites the big table; a group's count is the
-   sum of its rows;
-2. the stored counts ``o`` of the touched groups are read with a semi-join of the stored table (at the
-   recorded version) against the broadcast appended keys — no shuffle of the big side;
-3. with ``c = o + d``: rows += Σd, groups += #(o = 0), singletons += #(c = 1) − #(o = 1),
-   Σ c·ln c += Σ (c·ln c − o·ln o).
+1. the appended rows are counted per group (small) and **appended** to the frequency table
+   ``(g, h, h2, cnt)`` — a blind append, never a MERGE that rewrites the big table; a group's count is
+   the sum of its rows. All hashed groupings of a run share one table (``g`` names the grouping), so a
+   run makes one commit and one correction job however many groupings it has;
+2. the new counts ``c`` of the touched groups are read with a semi-join of the table against the
+   broadcast appended keys (no shuffle of the big side); the appended counts ``d`` give ``o = c − d``;
+3. rows += Σd, groups += #(o = 0), singletons += #(c = 1) − #(o = 1), Σ c·ln c += Σ (c·ln c − o·ln o).
 
 Groups are keyed by two independent 64-bit hashes of the values (NULL-aware), as the engine's hashed
-uniqueness; values collide only if both hashes do (≈ n²/2¹²⁹). Every ``COMPACT_AFTER`` appends the
-table is rewritten with one row per group. Groupings whose metrics need the values themselves
-(Histogram's top bins, MutualInformation's marginals, > 62 columns) keep a value-keyed table
-``(k0, …, cnt)`` and are re-summarized from it (they are usually low-cardinality).
+uniqueness; different values share a key only if both hashes collide (≈ n²/2¹²⁹). Every
+``COMPACT_AFTER`` appends a table is rewritten with one row per group. Groupings whose metrics need the
+values themselves (Histogram's top bins, MutualInformation's marginals, > 62 columns) keep their own
+value-keyed table ``(k0, …, cnt)`` and are re-summarized from it (they are usually low-cardinality).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,8 +53,11 @@ __all__ = [
     "ConcurrentGroupingWriteError",
     "GroupingPlan",
     "StoredGrouping",
-    "append_grouping",
-    "build_grouping",
+    "append_hashed",
+    "append_valued",
+    "build_hashed",
+    "build_valued",
+    "compact_if_due",
     "stored_summary",
 ]
 
@@ -60,11 +65,13 @@ log = logging.getLogger(__name__)
 
 #: Appends after which a frequency table is rewritten with one row per group.
 COMPACT_AFTER = 32
-#: Largest number of appended groups whose keys are broadcast for the semi-join (16 bytes each).
+#: Largest number of appended groups whose keys are broadcast for the semi-join (24 bytes each).
 BROADCAST_KEYS = 2_000_000
-_HASH_KEYS = ("h", "h2")
+HASH_KEYS = ("g", "h", "h2")
 _SECOND_SALT = 0x5EED_C0FF_EE15_D00D
 _MAX_MASK_COLUMNS = 62
+_EMPTY = GroupSummary(0, 0, 0, 0.0, 0)
+_HASHED_SCHEMA = f"g string, h long, h2 long, {COUNT} long"
 
 
 class ConcurrentGroupingWriteError(RepositoryError):
@@ -97,33 +104,36 @@ class GroupingPlan:
         return not (self.top_k or self.mutual_information or len(self.columns) > _MAX_MASK_COLUMNS)
 
     @property
+    def group_id(self) -> str:
+        """Stable id of the grouping (the ``g`` of the shared hashed table)."""
+        return hashlib.sha1(json.dumps([list(self.columns), self.where]).encode()).hexdigest()[:16]
+
+    @property
     def keys(self) -> list[str]:
         """Key columns of the frequency table."""
-        return list(_HASH_KEYS) if self.hashed else [key_name(i) for i in range(len(self.columns))]
+        return list(HASH_KEYS) if self.hashed else [key_name(i) for i in range(len(self.columns))]
 
     def counts(self, df: DataFrame) -> DataFrame:
-        """Counts per group of ``df`` in this grouping's table layout (lazy)."""
+        """Counts per group of ``df`` in this grouping's table layout (lazy; analysis errors raise here)."""
         if not self.hashed:
             return frequencies(df, self.columns, self.where)  # keeps the all-NULL group (Histogram)
-        mask = reduce(
-            lambda a, b: a + b,
-            [
-                F.when(column(c).isNull(), F.lit(1 << i)).otherwise(F.lit(0))
-                for i, c in enumerate(self.columns)
-            ],
-        ).cast("long")
+        bits = [
+            F.when(column(c).isNull(), F.lit(1 << i)).otherwise(F.lit(0)) for i, c in enumerate(self.columns)
+        ]
+        mask = reduce(lambda a, b: a + b, bits).cast("long")
         values = [column(c) for c in self.columns]
         present = reduce(lambda a, b: a | b, [column(c).isNotNull() for c in self.columns])
         # Deequ drops rows whose grouping columns are all NULL; no hashed member needs their count.
         scoped = df.where(present if self.where is None else present & in_scope(self.where))
         h = F.xxhash64(mask, *values).alias("h")
         h2 = F.xxhash64(F.lit(_SECOND_SALT), mask, *values).alias("h2")
-        return scoped.groupBy(h, h2).agg(F.count(F.lit(1)).alias(COUNT))
+        counted = scoped.groupBy(h, h2).agg(F.count(F.lit(1)).alias(COUNT))
+        return counted.select(F.lit(self.group_id).alias("g"), "h", "h2", COUNT)
 
 
 @dataclass(frozen=True)
 class StoredGrouping:
-    """Where a grouping's frequency table is and which of its versions matches the stored states.
+    """Where a grouping's counts are and which table version matches the stored states.
 
     Attributes:
         path: The Delta table of counts.
@@ -140,9 +150,9 @@ class StoredGrouping:
     def to_json(self) -> dict[str, Any]:
         """JSON-able form stored as the state of every analyzer of the grouping."""
         s = self.summary
-        summary = None
-        if s is not None:
-            summary = [s.num_rows, s.num_groups, s.num_singletons, s.sum_c_ln_c, s.null_rows]
+        summary = (
+            None if s is None else [s.num_rows, s.num_groups, s.num_singletons, s.sum_c_ln_c, s.null_rows]
+        )
         return {
             "type": "DeltaGrouping",
             "path": self.path,
@@ -169,102 +179,127 @@ def _read(spark: SparkSession, path: str, version: int) -> DataFrame:
     return spark.read.format("delta").option("versionAsOf", version).load(path)
 
 
-def _summarize_table(spark: SparkSession, plan: GroupingPlan, path: str, version: int) -> GroupSummary:
-    table = _read(spark, path, version)
-    if plan.hashed:
-        row = table.agg(*summary_aggregates(F.col(COUNT), F.lit(False))).collect()[0]
-        return summary_from_row(row)
-    grouped = table.groupBy(*plan.keys).agg(F.sum(COUNT).alias(COUNT))
+def _committed(spark: SparkSession, path: str, expected: int | None) -> int:
+    """The version our write created; raises when another writer committed in between."""
+    version = latest_log_version(spark, path)
+    if expected is not None and version != expected:
+        raise ConcurrentGroupingWriteError(
+            f"frequency table {path} is at version {version}, expected {expected} after this run's "
+            "append (a concurrent incremental run?)"
+        )
+    return version
+
+
+def _valued_summary(spark: SparkSession, plan: GroupingPlan, path: str, version: int) -> GroupSummary:
+    grouped = _read(spark, path, version).groupBy(*plan.keys).agg(F.sum(COUNT).alias(COUNT))
     return summarize(grouped, len(plan.columns), plan.top_k, plan.mutual_information)
 
 
 def stored_summary(spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping) -> GroupSummary:
     """The summary of a stored grouping (no Spark job for hashed groupings)."""
-    if stored.summary is not None and plan.hashed:
+    if plan.hashed and stored.summary is not None:
         return stored.summary
-    return _summarize_table(spark, plan, stored.path, stored.table_version)
+    return _valued_summary(spark, plan, stored.path, stored.table_version)
 
 
-def build_grouping(
-    spark: SparkSession, plan: GroupingPlan, path: str, data: DataFrame
-) -> tuple[StoredGrouping, GroupSummary]:
-    """Count every group of ``data`` into a fresh table at ``path`` (overwrite) and summarize it."""
-    with job_description(spark, f"spark_mlops: frequency table of {list(plan.columns)}"):
-        plan.counts(data).write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
-    version = latest_log_version(spark, path)
-    with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
-        summary = _summarize_table(spark, plan, path, version)
-    return StoredGrouping(path, version, 0, summary if plan.hashed else None), summary
+def build_hashed(
+    spark: SparkSession, path: str, plans: Sequence[GroupingPlan], data: DataFrame
+) -> tuple[int, dict[str, GroupSummary]]:
+    """Count every group of every hashed plan of ``data`` into a fresh table (overwrite); the table
+    version and each grouping's summary (two Spark jobs for all groupings)."""
+    union = reduce(DataFrame.unionByName, [plan.counts(data) for plan in plans])
+    with job_description(spark, f"spark_mlops: frequency table of {len(plans)} groupings"):
+        union.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
+    version = _committed(spark, path, None)
+    with job_description(spark, f"spark_mlops: summaries of {len(plans)} groupings"):
+        rows = _read(spark, path, version).groupBy("g").agg(*summary_aggregates(F.col(COUNT), F.lit(False)))
+        found = {r[0]: summary_from_row(list(r)[1:]) for r in rows.collect()}
+    return version, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
 
 
-def _correction(
-    spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping, files: list[str], touched: int
-) -> GroupSummary:
-    keys = plan.keys
-    added = spark.read.parquet(*files)  # our own commit's rows: one per touched group
-    probe = added.select(*keys)
-    if touched <= BROADCAST_KEYS:
-        probe = F.broadcast(probe)
-    old = (
-        _read(spark, stored.path, stored.table_version)
-        .join(probe, keys, "left_semi")
-        .groupBy(*keys)
-        .agg(F.sum(COUNT).alias("o"))
-    )
-    zero = F.lit(0).cast("long")
-    both = (
-        added.select(*keys, F.col(COUNT).alias("d"), zero.alias("o"))
-        .unionByName(old.select(*keys, zero.alias("d"), "o"))
-        .groupBy(*keys)
-        .agg(F.sum("d").alias("d"), F.sum("o").alias("o"))
-    )
-    o, d = F.col("o"), F.col("d")
-    c = o + d
-    row = both.agg(
-        F.coalesce(F.sum(d), zero),
-        F.count_if(o == 0),
-        F.count_if(c == 1) - F.count_if(o == 1),
-        F.coalesce(F.sum(c * F.ln(c) - F.when(o > 0, o * F.ln(o)).otherwise(F.lit(0.0))), F.lit(0.0)),
-    ).collect()[0]
-    return summary_from_row([row[0], row[1], row[2], row[3], 0])
-
-
-def append_grouping(
-    spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping, appended: DataFrame
-) -> tuple[StoredGrouping, GroupSummary]:
-    """Add the counts of ``appended`` rows to a stored grouping; the new stored state and its summary.
+def append_hashed(
+    spark: SparkSession, stored: StoredGrouping, plans: Sequence[GroupingPlan], appended: DataFrame
+) -> tuple[int, dict[str, GroupSummary]]:
+    """Append the counts of ``appended`` to the shared hashed table; the new table version and, per
+    grouping, the summary *change* (to add to the stored summary).
 
     Raises:
         ConcurrentGroupingWriteError: another run appended to the same table at the same time.
     """
-    label = f"spark_mlops: append counts of {list(plan.columns)}"
-    with job_description(spark, label):
-        plan.counts(appended).write.format("delta").mode("append").save(stored.path)
-    version = latest_log_version(spark, stored.path)
-    if version != stored.table_version + 1:
-        raise ConcurrentGroupingWriteError(
-            f"frequency table {stored.path} moved from version {stored.table_version} to {version} "
-            "during this run (a concurrent incremental run?)"
-        )
+    union = reduce(DataFrame.unionByName, [plan.counts(appended) for plan in plans])
+    with job_description(spark, f"spark_mlops: append counts of {len(plans)} groupings"):
+        union.write.format("delta").mode("append").save(stored.path)
+    version = _committed(spark, stored.path, stored.table_version + 1)
     adds = commit_adds(spark, stored.path, version)
-    files = [path for path, _ in adds]
-    if plan.hashed and stored.summary is not None:
-        touched = sum(rows if rows is not None else BROADCAST_KEYS + 1 for _, rows in adds)
-        if files:
-            with job_description(spark, f"spark_mlops: summary correction of {list(plan.columns)}"):
-                delta = _correction(spark, plan, stored, files, touched)
-            summary = stored.summary + delta
-        else:
-            summary = stored.summary
-    else:
-        with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
-            summary = _summarize_table(spark, plan, stored.path, version)
-    appends = stored.appends + 1
-    if appends >= COMPACT_AFTER:
-        # Fold the appended rows into one row per group so reads stay proportional to the groups.
-        log.info("compacting frequency table %s after %d appends", stored.path, appends)
-        with job_description(spark, f"spark_mlops: compact frequency table of {list(plan.columns)}"):
-            grouped = _read(spark, stored.path, version).groupBy(*plan.keys).agg(F.sum(COUNT).alias(COUNT))
-            grouped.write.format("delta").mode("overwrite").save(stored.path)
-        version, appends = latest_log_version(spark, stored.path), 0
-    return StoredGrouping(stored.path, version, appends, summary if plan.hashed else None), summary
+    if not adds:
+        return version, {plan.group_id: _EMPTY for plan in plans}
+    keys = list(HASH_KEYS)
+    added = spark.read.schema(_HASHED_SCHEMA).parquet(
+        *[path for path, _ in adds]
+    )  # this run's rows: one per touched group
+    probe = added.select(*keys)
+    if sum(BROADCAST_KEYS + 1 if rows is None else rows for _, rows in adds) <= BROADCAST_KEYS:
+        probe = F.broadcast(probe)
+    zero = F.lit(0).cast("long")
+    new = (
+        _read(spark, stored.path, version)
+        .join(probe, keys, "left_semi")
+        .select(*keys, zero.alias("d"), COUNT)
+    )
+    both = (
+        added.select(*keys, F.col(COUNT).alias("d"), zero.alias(COUNT))
+        .unionByName(new)
+        .groupBy(*keys)
+        .agg(F.sum("d").alias("d"), F.sum(COUNT).alias("c"))
+    )
+    d, c = F.col("d"), F.col("c")
+    o = c - d
+    change = both.groupBy("g").agg(
+        F.sum(d),
+        F.count_if(o == 0),
+        F.count_if(c == 1) - F.count_if(o == 1),
+        F.sum(c * F.ln(c) - F.when(o > 0, o * F.ln(o)).otherwise(F.lit(0.0))),
+    )
+    with job_description(spark, f"spark_mlops: summary corrections of {len(plans)} groupings"):
+        found = {r[0]: summary_from_row([*list(r)[1:], 0]) for r in change.collect()}
+    return version, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
+
+
+def build_valued(
+    spark: SparkSession, plan: GroupingPlan, path: str, data: DataFrame
+) -> tuple[int, GroupSummary]:
+    """Count every group of ``data`` into a fresh value-keyed table at ``path``; version and summary."""
+    with job_description(spark, f"spark_mlops: frequency table of {list(plan.columns)}"):
+        plan.counts(data).write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
+    version = _committed(spark, path, None)
+    with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
+        return version, _valued_summary(spark, plan, path, version)
+
+
+def append_valued(
+    spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping, appended: DataFrame
+) -> tuple[int, GroupSummary]:
+    """Append the counts of ``appended`` to a value-keyed table and re-summarize it.
+
+    Raises:
+        ConcurrentGroupingWriteError: another run appended to the same table at the same time.
+    """
+    with job_description(spark, f"spark_mlops: append counts of {list(plan.columns)}"):
+        plan.counts(appended).write.format("delta").mode("append").save(stored.path)
+    version = _committed(spark, stored.path, stored.table_version + 1)
+    with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
+        return version, _valued_summary(spark, plan, stored.path, version)
+
+
+def compact_if_due(
+    spark: SparkSession, path: str, version: int, appends: int, keys: Sequence[str]
+) -> tuple[int, int]:
+    """After ``COMPACT_AFTER`` appends, rewrite a frequency table with one row per group (so reads stay
+    proportional to the groups); the table version and the appends since the last rewrite."""
+    if appends < COMPACT_AFTER:
+        return version, appends
+    log.info("compacting frequency table %s after %d appends", path, appends)
+    with job_description(spark, "spark_mlops: compact a frequency table"):
+        grouped = _read(spark, path, version).groupBy(*keys).agg(F.sum(COUNT).alias(COUNT))
+        grouped.write.format("delta").mode("overwrite").save(path)
+    return _committed(spark, path, version + 1), 0
