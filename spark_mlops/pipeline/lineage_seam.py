@@ -2,7 +2,10 @@
 ContributedTo the step's action, the action Produced its outputs (tables at their new versions, model
 URIs), and the action is AssociatedWith the pipeline-execution context.
 
-All of one step's entities and edges are written in one batch (one vertex MERGE, one edge MERGE).
+Steps only collect their entities and edges; :meth:`PipelineLineage.flush` writes those of the whole
+execution in one batch when it ends (one vertex MERGE, one edge MERGE — not two per step). Ids are
+deterministic and writes insert-if-absent, so a resumed execution re-adds the lineage of the steps that
+succeeded before a crash without duplicating anything.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class PipelineLineage:
         )
         self.pipeline_name = pipeline_name
         self.execution_id = execution_id
+        self._entities: list[Any] = []
+        self._edges: list[Any] = []
 
     def record_step(
         self,
@@ -75,7 +80,7 @@ class PipelineLineage:
         model_uris: list[str],
         properties: dict[str, Any] | None = None,
     ) -> str:
-        """Store the step's lineage; returns the action id."""
+        """Collect the step's lineage (written by :meth:`flush`); returns the action id."""
         action = Action.build(
             f"{self.pipeline_name}/{self.execution_id}/{step_name}",
             _ACTION_TYPES.get(step_type, ActionType.PROCESSING_JOB),
@@ -101,7 +106,25 @@ class PipelineLineage:
             art = Artifact.build(uri, ArtifactType.MODEL, uri)
             entities.append(art)
             edges.append(Association.build(action, art, AssociationType.PRODUCED))
-        with self._lock, self.store.batch():
-            self.store.add_entities(entities)
-            self.store.add_associations(edges)
+        with self._lock:
+            self._entities.extend(entities)
+            self._edges.extend(edges)
         return action.id
+
+    def record_recorded(self, step_name: str, step_type: str, properties: dict[str, Any]) -> None:
+        """Collect the lineage of a step from its recorded properties (a step that succeeded before)."""
+        inputs = {k: TableVersion.from_dict(v) for k, v in properties.get("inputs", {}).items()}
+        outputs = {k: TableVersion.from_dict(v) for k, v in properties.get("outputs", {}).items()}
+        models = [str(v) for k, v in properties.items() if k.endswith("model_uri") and v]
+        self.record_step(step_name, step_type, inputs, outputs, models)
+
+    def flush(self) -> int:
+        """Write the collected lineage in one batch; returns the number of edges written."""
+        with self._lock:
+            entities, edges = self._entities, self._edges
+            self._entities, self._edges = [], []
+            if edges:
+                with self.store.batch():
+                    self.store.add_entities(entities)
+                    self.store.add_associations(edges)
+        return len(edges)

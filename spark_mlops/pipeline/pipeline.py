@@ -24,7 +24,7 @@ from spark_mlops.pipeline.parameters import Parameter
 from spark_mlops.pipeline.runner import schedule
 from spark_mlops.pipeline.step_runner import StepRunner, utcnow
 from spark_mlops.pipeline.steps.base import Step
-from spark_mlops.pipeline.store import CallbackState, PipelineStore
+from spark_mlops.pipeline.store import CallbackState, PipelineStore, definition_sha256
 from spark_mlops.pipeline.variables import ResolveContext
 from spark_mlops.spark import get_spark
 
@@ -148,7 +148,7 @@ class Pipeline:
 
     def _store(self) -> PipelineStore:
         store = PipelineStore(self.spark, self.home)
-        store.ensure_tables()
+        store.definition_hash = definition_sha256(self.definition())
         return store
 
     def _logger(self) -> PipelineMlflowLogger | None:
@@ -197,7 +197,8 @@ class Pipeline:
         if previous.status is ExecutionStatus.SUCCEEDED:
             log.info("execution %s already succeeded; nothing to resume", execution_id)
             return previous
-        if definition != self.definition():
+        known = definition_sha256(definition) if isinstance(definition, dict) else definition
+        if known != store.definition_hash:
             log.warning(
                 "pipeline %s changed since execution %s started; resuming with the new definition",
                 self.name,
@@ -220,7 +221,7 @@ class Pipeline:
         mlflow = self._logger()
         if mlflow is not None:
             execution.mlflow_run_id = mlflow.start_execution(execution)
-        store.record_execution(execution, self.definition())
+        # No commit at the start: each step row carries the execution header (see PipelineStore).
         log.info(
             "pipeline %s execution %s started (%d steps)",
             self.name,
@@ -240,7 +241,16 @@ class Pipeline:
             location = None if get_default_store() is not None else str(self.home / "lineage")
             lineage = PipelineLineage(self.spark, location, self.name, execution.execution_id)
         runner = StepRunner(self.spark, store, mlflow, execution, resolve_ctx, work_root, lineage)
+        if lineage is not None:
+            for name, rec in done.items():  # lost if the runner died before its end: insert-if-absent
+                if not rec.cache_hit:
+                    lineage.record_recorded(name, rec.step_type, rec.properties)
         schedule(self.graph, runner, dict(done), self.max_parallel_steps)
+        if lineage is not None:
+            try:
+                lineage.flush()
+            except Exception as exc:  # noqa: BLE001 - lineage must not change the execution's outcome
+                log.warning("pipeline %s: lineage not written: %s", self.name, exc)
         store.record_execution(execution, self.definition())
         if mlflow is not None:
             mlflow.end_execution(execution)
@@ -289,7 +299,6 @@ def report_callback(
         PipelineError: unknown token, or a token that was already reported.
     """
     store = PipelineStore(spark, Path(home))
-    store.ensure_tables()
     state = store.callback(token)
     if state is None:
         raise PipelineError(f"token: no callback token '{token}' under {store.home}")

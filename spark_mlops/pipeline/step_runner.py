@@ -272,7 +272,10 @@ class StepRunner:
                 )
             except Exception as exc:  # noqa: BLE001 - lineage must not change the step's outcome
                 log.warning("step %s: lineage not written: %s", step.name, exc)
-        self.store.record_step(self.execution, record)
+        # Commit now only what a resume must not repeat: fresh work with side effects. A condition's
+        # outcome, a cache hit or a failure is re-evaluated cheaply, so it waits for the next commit.
+        durable = fresh and step.type_name != "Condition"
+        self.store.record_step(self.execution, record, durable=durable)
         how = " (cache hit from " + str(record.cached_from) + ")" if record.cache_hit else ""
         tries = f", {record.attempts} attempts" if record.attempts > 1 else ""
         reason = f": {record.failure_reason}" if record.failure_reason else ""

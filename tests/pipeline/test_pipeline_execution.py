@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from pyspark.sql import functions as F
 
-from spark_mlops.delta import current_version, read_delta, write_delta
+from spark_mlops.delta import current_version, is_delta_table, read_delta, write_delta
 from spark_mlops.pipeline import (
     CacheConfig,
     ExecutionStatus,
@@ -99,6 +100,15 @@ def test_independent_steps_run_concurrently(spark, home):
     assert execution.step("left").properties["metrics"]["n"] == 10
 
 
+class RunnerKilled(BaseException):
+    """Stands in for the runner process dying: not an Exception, so nothing records the execution's end."""
+
+
+def commits(spark, table) -> int:  # type: ignore[no-untyped-def]
+    """Number of Delta commits of ``table`` (0 when it does not exist)."""
+    return current_version(spark, str(table)) + 1 if is_delta_table(spark, str(table)) else 0
+
+
 def test_crash_then_resume_reruns_only_the_rest_without_duplicates(spark, raw_table, tmp_path, home):
     calls = Calls()
     crash_flag = tmp_path / "crash"
@@ -112,7 +122,7 @@ def test_crash_then_resume_reruns_only_the_rest_without_duplicates(spark, raw_ta
         calls.hit("load")
         ctx.write_output("final", ctx.input("staged").withColumn("y2", F.col("y") * 2))
         if crash_flag.exists():  # dies after its write committed: the worst moment for duplicates
-            raise RuntimeError("worker lost")
+            raise RunnerKilled("worker lost")
 
     e = ProcessingStep(
         "extract", extract, inputs={"raw": raw_table}, outputs={"staged": str(tmp_path / "staged")}
@@ -124,25 +134,35 @@ def test_crash_then_resume_reruns_only_the_rest_without_duplicates(spark, raw_ta
         outputs={"final": str(tmp_path / "final")},
     )
     pipeline = Pipeline("resumable", steps=[e, load_step], home=home, experiment_name="", lineage=False)
-    first = pipeline.start(logical_date=DAY)
-    assert first.status is ExecutionStatus.FAILED
-    assert "worker lost" in (first.failure_reason or "")
+    execution_id = "crashed-1"
+    with pytest.raises(RunnerKilled):
+        pipeline.start(logical_date=DAY, execution_id=execution_id)
+    # the runner died mid-execution: extract's record (one commit) is all the state there is
+    assert commits(spark, home / "step_executions") == 1
+    assert commits(spark, home / "pipeline_executions") == 0
+    crashed = pipeline.describe_execution(execution_id)  # rebuilt from the step rows' execution header
+    assert crashed.status is ExecutionStatus.EXECUTING and crashed.logical_date == DAY
+    assert list(crashed.steps) == ["extract"]
     final_version = current_version(spark, str(tmp_path / "final"))
 
     crash_flag.unlink()
-    resumed = pipeline.resume(first.execution_id)
+    resumed = pipeline.resume(execution_id)
 
-    assert resumed.status is ExecutionStatus.SUCCEEDED
-    assert resumed.execution_id == first.execution_id
+    assert resumed.status is ExecutionStatus.SUCCEEDED, resumed.failure_reason
+    assert resumed.execution_id == execution_id
     assert calls.count == {"extract": 1, "load": 2}  # extract was not re-run
     assert resumed.step("extract").status is StepStatus.SUCCEEDED
     final = read_delta(spark, str(tmp_path / "final"))
     assert final.count() == 190  # not 380: the repeated write was skipped by Delta's txnAppId/txnVersion
     assert final.select("id").distinct().count() == 190
     assert current_version(spark, str(tmp_path / "final")) == final_version
-    recorded = pipeline.describe_execution(first.execution_id)
+    recorded = pipeline.describe_execution(execution_id)
     assert recorded.status is ExecutionStatus.SUCCEEDED
     assert recorded.step("load").status is StepStatus.SUCCEEDED
+    # state commits of the whole execution: one per working step, one for its end (was N + 2 + 3 tables)
+    assert commits(spark, home / "step_executions") == 2
+    assert commits(spark, home / "pipeline_executions") == 1
+    assert not (home / "pipeline_callbacks").exists()
 
 
 def test_cache_hits_on_unchanged_input_and_misses_after_append(spark, raw_table, tmp_path, home):
