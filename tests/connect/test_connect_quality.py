@@ -291,3 +291,25 @@ def test_jvm_only_paths_say_so_over_connect(connect_spark, remote_df, tmp_path) 
     assert not out.exists()  # refused before anything was read or written
     with pytest.raises(SparkConnectUnsupportedError, match="models:/m/1"):
         load_spark_model("models:/m/1")
+
+    import datetime as dt
+
+    from spark_mlops.pipeline.steps.context import StepContext
+    from spark_mlops.pipeline.steps.model import ModelStep
+
+    ctx = StepContext(
+        connect_spark,
+        step_name="combine",
+        execution_id="e1",
+        attempt=1,
+        work_dir=tmp_path,
+        args={"stages": ["runs:/r1/model"]},
+        input_versions={},
+        outputs={},
+        property_files={},
+        txn_app_id="t",
+        txn_version=0,
+        logical_date=dt.date(2026, 1, 1),
+    )
+    with pytest.raises(SparkConnectUnsupportedError, match=r"step 'combine' \(Model\).*classic SparkSession"):
+        ModelStep("combine", ["runs:/r1/model"]).run(ctx)
