@@ -1,9 +1,11 @@
-"""jobs/model_quality.py under spark-submit and jobs/bias.py under python, on real Delta and MLflow."""
+"""jobs/model_quality.py under spark-submit and jobs/bias.py as a script in this process (``runpy``: its
+``get_spark()`` reuses the test session instead of starting another JVM), on real Delta and MLflow."""
 
 from __future__ import annotations
 
 import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -87,19 +89,22 @@ def test_model_quality_job_under_spark_submit(
 
 
 @pytest.mark.slow
-def test_bias_job(spark, tmp_delta_path: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bias_job(spark, tmp_delta_path: str, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     rows = [("M", 1, 1), ("M", 0, 0), ("M", 1, 1), ("M", 0, 1), ("F", 1, 0), ("F", 0, 0)]
     spark.createDataFrame(rows, "gender string, label int, pred int").write.format("delta").save(
         tmp_delta_path
     )
     out = tmp_path / "bias"
-    command = [
-        sys.executable, str(REPO / "jobs" / "bias.py"), "--input", tmp_delta_path, "--label", "label",
+    script = str(REPO / "jobs" / "bias.py")
+    argv = [
+        script, "--input", tmp_delta_path, "--label", "label",
         "--facet", "gender", "--facet-value", "F", "--predicted-label", "pred", "--threshold", "DPPL=0.5",
         "--threshold", "CI=0.5", "--output", str(out), "--no-mlflow", "--fail-on-violation",
     ]  # fmt: skip
-    done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == EXIT_VIOLATIONS, done.stderr[-3000:]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(script, run_name="__main__")
+    assert done.value.code == EXIT_VIOLATIONS
     stats = json.loads((out / "statistics.json").read_text())["bias_metrics"]
     assert stats["CI"] == pytest.approx((4 - 2) / 6)  # (na − nd) / n
     assert stats["DPPL"] == pytest.approx(3 / 4 - 0 / 2)  # q'a − q'd
