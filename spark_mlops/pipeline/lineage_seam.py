@@ -56,10 +56,9 @@ class PipelineLineage:
     def __init__(
         self, spark: SparkSession, location: str | None, pipeline_name: str, execution_id: str
     ) -> None:
-        default = get_default_store()
-        self.store = (
-            default if location is None and default is not None else LineageStore(spark, str(location))
-        )
+        self.spark = spark
+        self.location = location
+        self._store: LineageStore | None = None
         self._lock = threading.Lock()
         self.context = Context.build(
             f"{pipeline_name}/{execution_id}",
@@ -70,6 +69,15 @@ class PipelineLineage:
         self.execution_id = execution_id
         self._entities: list[Any] = []
         self._edges: list[Any] = []
+
+    def store(self) -> LineageStore:
+        """The lineage store, opened (its tables created) on first use: at the end of the execution."""
+        if self._store is None:
+            default = get_default_store()
+            use_default = self.location is None and default is not None
+            self._store = default if use_default else LineageStore(self.spark, str(self.location))
+        assert self._store is not None
+        return self._store
 
     def record_step(
         self,
@@ -124,7 +132,7 @@ class PipelineLineage:
             entities, edges = self._entities, self._edges
             self._entities, self._edges = [], []
             if edges:
-                with self.store.batch():
-                    self.store.add_entities(entities)
-                    self.store.add_associations(edges)
+                with self.store().batch():
+                    self.store().add_entities(entities)
+                    self.store().add_associations(edges)
         return len(edges)

@@ -9,6 +9,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from spark_mlops.delta import current_version, is_delta_table, read_delta, write_delta
+from spark_mlops.lineage import LineageStore, upstream_data
 from spark_mlops.pipeline import (
     CacheConfig,
     ExecutionStatus,
@@ -133,7 +134,7 @@ def test_crash_then_resume_reruns_only_the_rest_without_duplicates(spark, raw_ta
         inputs={"staged": e.properties.outputs["staged"]},
         outputs={"final": str(tmp_path / "final")},
     )
-    pipeline = Pipeline("resumable", steps=[e, load_step], home=home, experiment_name="", lineage=False)
+    pipeline = Pipeline("resumable", steps=[e, load_step], home=home, experiment_name="")
     execution_id = "crashed-1"
     with pytest.raises(RunnerKilled):
         pipeline.start(logical_date=DAY, execution_id=execution_id)
@@ -163,6 +164,14 @@ def test_crash_then_resume_reruns_only_the_rest_without_duplicates(spark, raw_ta
     assert commits(spark, home / "step_executions") == 2
     assert commits(spark, home / "pipeline_executions") == 1
     assert not (home / "pipeline_callbacks").exists()
+    # lineage is written once at the end (table creation + one MERGE); extract's, lost with the crash,
+    # was re-added on resume
+    assert commits(spark, home / "lineage" / "edges") == 2
+    store = LineageStore(spark, str(home / "lineage"))
+    load_action = recorded.step("load").properties["lineage_action_id"]
+    staged = recorded.step("extract").properties["outputs"]["staged"]
+    upstream = {(e.source_uri, e.version) for e in upstream_data(load_action, store)}
+    assert upstream == {(str(tmp_path / "staged"), staged["version"]), (raw_table, 0)}
 
 
 def test_cache_hits_on_unchanged_input_and_misses_after_append(spark, raw_table, tmp_path, home):

@@ -27,6 +27,7 @@ from spark_mlops.pipeline import (
     QualityCheckStep,
     StepStatus,
 )
+from spark_mlops.pipeline.steps.quality_checks import fixed_constraints, relaxed_constraints
 from spark_mlops.quality import Check, CheckLevel
 
 
@@ -209,3 +210,25 @@ def test_clarify_check_bias_thresholds(spark, tmp_path, home):
     assert props["check_status"] == "Violation"
     assert props["violations"] == ["DPL = 0.25 exceeds 0.1 in absolute value"]
     assert props["new_baseline"]["metrics"]["DPL"] == pytest.approx(0.25)
+
+
+def test_model_quality_constraints_from_thresholds_and_a_relaxed_baseline():
+    # Model Monitor's convention: the operator states the violating comparison
+    assert fixed_constraints("s", {"auc": 0.8, "mse": 6.0}) == {
+        "auc": {"threshold": 0.8, "comparison_operator": "LessThanThreshold"},
+        "mse": {"threshold": 6.0, "comparison_operator": "GreaterThanThreshold"},
+    }
+    baseline = {
+        "version": 0.0,
+        "regression_constraints": {
+            "r2": {"threshold": -0.5, "comparison_operator": "LessThanThreshold"},
+            "rmse": {"threshold": 2.0, "comparison_operator": "GreaterThanThreshold"},
+            "mae": {"threshold": 1.5, "comparison_operator": "GreaterThanThreshold"},
+        },
+    }
+    relaxed = relaxed_constraints(baseline, 0.8, ["r2", "rmse"])
+    # relaxed by the bound's magnitude, so a negative lower bound also moves down (never tightens)
+    assert relaxed["r2"]["threshold"] == pytest.approx(-0.5 - 0.2 * 0.5)
+    assert relaxed["rmse"]["threshold"] == pytest.approx(2.0 / 0.8)
+    assert set(relaxed) == {"r2", "rmse"}
+    assert relaxed_constraints(baseline, 1.0)["mae"]["threshold"] == 1.5
