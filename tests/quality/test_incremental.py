@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spark_mlops.delta import read_delta
+from spark_mlops.delta import TableVersion, read_delta
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.quality import VerificationSuite, incremental_groups
 from spark_mlops.quality.analyzers import (
@@ -36,7 +36,8 @@ from spark_mlops.quality.analyzers import (
     UniqueValueRatio,
 )
 from spark_mlops.quality.engine import compute_metrics
-from spark_mlops.quality.incremental import DeltaStateRepository
+from spark_mlops.quality.incremental import DeltaStateRepository, incremental_metrics
+from spark_mlops.quality.incremental_log import latest_log_version
 
 SCHEMA = "id long, a double, cat string"
 SCAN = [
@@ -186,31 +187,38 @@ def test_unchanged_run_reuses_states(history) -> None:  # type: ignore[no-untype
 
 
 def test_incremental_equals_the_engines_full_recompute(spark, history) -> None:  # type: ignore[no-untyped-def]
-    full = compute_metrics(read_delta(spark, history["path"]), EXACT)
+    # The hashed groupings are the new part: compare them with the engine's own full path as well.
+    full = compute_metrics(read_delta(spark, history["path"], version=2), HASHED)
     last = history["runs"][2].metrics
-    for analyzer in EXACT:
-        want, got = full[analyzer].value, last[analyzer].value
-        if isinstance(want, float):
-            assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), analyzer
-        else:
-            assert got == want, analyzer
+    for analyzer in HASHED:
+        assert math.isclose(last[analyzer].value, full[analyzer].value, rel_tol=1e-9, abs_tol=1e-12), analyzer
 
 
-def test_compaction_keeps_one_row_per_group(spark, history) -> None:  # type: ignore[no-untyped-def]
-    # COMPACT_AFTER = 2 in the fixture: after the second append every frequency table was rewritten.
+def test_one_commit_per_run_and_compaction(spark, history) -> None:  # type: ignore[no-untyped-def]
     paths = history["repo"].frequency_table_paths(history["path"])
-    assert len(paths) == 2  # the hashed groupings share one table; ("cat",) keeps its values
+    assert len(paths) == 2  # the three hashed groupings share one table; ("cat",) keeps its values
     for path in paths:
+        # build (v0), one append per incremental run (v1, v2), then the compaction (COMPACT_AFTER = 2).
+        assert latest_log_version(spark, path) == 3, path
         table = spark.read.format("delta").load(path)
         keys = [c for c in table.columns if c != "cnt"]
         assert table.count() == table.select(*keys).distinct().count(), path
+
+
+def test_unchanged_hashed_and_scan_states_need_no_spark_job(spark, history, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    with count_jobs() as jobs:
+        metrics, info = incremental_metrics(
+            spark, TableVersion(history["path"], 2), [*SCAN, *HASHED], history["repo"]
+        )
+    assert info.mode == "unchanged" and jobs.count == 0
+    _assert_matches({**history["runs"][2].metrics, **metrics}, _frame(history["frames"][2]))
 
 
 def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "table")
     # A URI root keeps the states in a Delta table (a local root keeps JSON documents, as above).
     repo = DeltaStateRepository(spark, f"file://{tmp_path / 'states'}")
-    analyzers = [Size(), Mean("a"), Uniqueness("id")]
+    analyzers = [Mean("a"), Uniqueness("id")]
     _append(spark, path, V0[:100])
     _run(spark, path, repo, analyzers)
     spark.sql(f"UPDATE delta.`{path}` SET a = a + 100 WHERE id < 10")
