@@ -2,13 +2,17 @@
 
 Exact uniqueness without grouping on wide values: rows are grouped on a 128-bit key, the pair of two
 independently seeded 64-bit ``xxhash64`` of the grouping columns (NULL-aware: a NULL bitmask is hashed
-in, so ``(NULL, "a")`` and ``("a", NULL)`` differ). Each key group also keeps min and max of a third,
-32-bit ``hash`` (Murmur3) as a collision witness: a group whose witness varies holds different values
-that collided on the key, and only those groups are re-counted on the real values (a second job that
-runs only when such a collision exists). The shuffle carries two longs of key plus a count and two ints
-per group instead of the values, which is what makes it faster than ``groupBy(col).count()``; the
-global summary of the groups folds into the same job. The answer is exact unless two different values
-collide on all 160 bits (probability ≈ n²/2¹⁶¹).
+in, so ``(NULL, "a")`` and ``("a", NULL)`` differ), and the per-key counts are summarized in the same
+job. The shuffle carries two longs of key and a count per group instead of the values, which is what
+makes it faster than ``groupBy(col).count()``: measured ≥ 2× on ~70-character ids
+(``bench/results/uniqueness.md``).
+
+Exactness: two different values are counted as one only if they collide on both 64-bit hashes, i.e. on
+all 128 bits (probability ≈ n²/2¹²⁹ — for 10⁹ distinct values about 10⁻²¹). That is the guarantee the
+previous design (group on one hash, re-count the groups whose second hash varied) also gave: there, too,
+only a collision on both hashes went unseen. A per-group witness (min/max of a further hash) would let
+the engine re-count such groups on the real values, but it doubled the cost of the group-by in our
+measurements (no faster than ``groupBy(col).count()``), so the key carries the second hash instead.
 
 Groupings that need the values themselves (Histogram's bins, MutualInformation's marginals) group on
 the real values instead; they are usually low-cardinality.
@@ -40,11 +44,10 @@ __all__ = ["HASH_BITS", "compute_grouping_metrics", "hashed_summary"]
 
 log = logging.getLogger(__name__)
 
-#: Bits kept of each of the two key hashes. Tests lower it to force key collisions between different
-#: values and prove that the witness finds them and the answer stays exact.
+#: Bits kept of the first key hash. Tests lower it to make nearly every value collide on it and show
+#: that the second hash in the key keeps the answer exact.
 HASH_BITS = 64
 _SECOND_HASH_SALT = 0x5EED_C0FF_EE15_D00D
-_WITNESS_SALT = 0x0DDB_A115
 _MAX_MASK_COLUMNS = 62
 
 
@@ -53,57 +56,30 @@ def _null_mask(columns: Sequence[str]) -> Column:
     return reduce(lambda a, b: a + b, bits).cast("long")
 
 
-def _truncated(hash_: Column) -> Column:
-    return hash_ if HASH_BITS >= 64 else hash_.bitwiseAND(F.lit((1 << HASH_BITS) - 1))
-
-
-def _key_and_witness(columns: Sequence[str]) -> tuple[Column, Column, Column, Column]:
-    """First and second key hash, the witness hash and whether any grouping column is present."""
+def _key(columns: Sequence[str]) -> tuple[Column, Column, Column]:
+    """The two 64-bit key hashes and whether any grouping column is present."""
     mask = _null_mask(columns)
     values = [column(c) for c in columns]
-    first = _truncated(F.xxhash64(mask, *values))
-    second = _truncated(F.xxhash64(F.lit(_SECOND_HASH_SALT), mask, *values))
-    witness = F.hash(F.lit(_WITNESS_SALT), mask, *values)
+    first = F.xxhash64(mask, *values)
+    if HASH_BITS < 64:
+        first = first.bitwiseAND(F.lit((1 << HASH_BITS) - 1))
+    second = F.xxhash64(F.lit(_SECOND_HASH_SALT), mask, *values)
     any_present = reduce(lambda a, b: a | b, [column(c).isNotNull() for c in columns])
-    return first, second, witness, any_present
-
-
-def _free_name(df: DataFrame, name: str) -> str:
-    """``name``, suffixed with underscores until no column of ``df`` has it (so no column is shadowed)."""
-    while name in df.columns:
-        name += "_"
-    return name
+    return first, second, any_present
 
 
 def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> GroupSummary:
-    """The :class:`GroupSummary` of ``columns`` over rows in scope, grouping on hashes (exact).
+    """The :class:`GroupSummary` of ``columns`` over rows in scope, grouping on a 128-bit hash key, in
+    one Spark job (exact unless two different values collide on all 128 bits).
 
     Rows whose grouping columns are all NULL are dropped before grouping (no analyzer on this path
-    needs them), so ``null_rows`` is 0. One Spark job; a second one only when different values share
-    a key and the witness tells them apart.
+    needs them), so ``null_rows`` is 0.
     """
-    first, second, witness, any_present = _key_and_witness(columns)
+    first, second, any_present = _key(columns)
     scoped = df.where(any_present if where is None else any_present & in_scope(where))
-    groups = scoped.groupBy(first.alias("h1"), second.alias("h2")).agg(
-        F.count(F.lit(1)).alias("cnt"),
-        F.min(witness).alias("lo"),
-        F.max(witness).alias("hi"),
-    )
-    clean = F.col("lo") == F.col("hi")
-    # The keys of mixed groups ride along in the same job; the list is empty unless keys collide.
-    row = groups.agg(
-        *summary_aggregates(F.col("cnt"), F.lit(False), include=clean),
-        F.collect_list(F.when(~clean, F.struct("h1", "h2"))),
-    ).collect()[0]
-    summary = summary_from_row(row)
-    mixed = [(int(k["h1"]), int(k["h2"])) for k in row[5]]
-    if not mixed:
-        return summary
-    log.info("%d key groups of %s hold different values; re-counting them exactly", len(mixed), columns)
-    k1, k2 = _free_name(df, "__spark_mlops_h1"), _free_name(df, "__spark_mlops_h2")
-    keys = df.sparkSession.createDataFrame(mixed, f"{k1} long, {k2} long")
-    collided = scoped.withColumns({k1: first, k2: second}).join(F.broadcast(keys), [k1, k2], "left_semi")
-    return summary + summarize(frequencies(collided, columns, None), len(columns))
+    # count(1) only: any further per-group aggregate (e.g. a min/max witness) doubles the group-by's cost.
+    groups = scoped.groupBy(first.alias("h1"), second.alias("h2")).agg(F.count(F.lit(1)).alias("cnt"))
+    return summary_from_row(groups.agg(*summary_aggregates(F.col("cnt"), F.lit(False))).collect()[0])
 
 
 def _summary(
