@@ -216,8 +216,7 @@ def test_unchanged_hashed_and_scan_states_need_no_spark_job(spark, history, coun
 
 def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "table")
-    # A URI root keeps the states in a Delta table (a local root keeps JSON documents, as above).
-    repo = DeltaStateRepository(spark, f"file://{tmp_path / 'states'}")
+    repo = DeltaStateRepository(spark, tmp_path / "states")
     analyzers = [Mean("a"), Uniqueness("id")]
     _append(spark, path, V0[:100])
     _run(spark, path, repo, analyzers)
@@ -237,6 +236,20 @@ def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Pa
     both = pd.concat([frame, _frame(V1)])
     ids = both["id"].dropna()
     assert math.isclose(stale.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+
+
+def test_uri_root_keeps_states_in_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A URI root (object store, DBFS, file://) keeps the states as rows of a Delta table.
+    repo = DeltaStateRepository(spark, f"file://{tmp_path / 'states'}")
+    grouping = {"type": "DeltaGrouping", "path": "/t/f", "table_version": 4, "appends": 1, "summary": None}
+    repo.save("/t", 3, {"a": {"n": 1}, "b": {"n": 2}})
+    repo.save("/t", 5, {"a": {"n": 3}, "g": grouping})  # newest, but without "b"
+    repo.save("/t", 3, {"a": {"n": 4}, "b": {"n": 5}})  # version 3 verified again: the newest write wins
+    assert repo.latest("/t", ["a", "b"]) == (3, {"a": {"n": 4}, "b": {"n": 5}})
+    assert repo.latest("/t", ["a"]) == (5, {"a": {"n": 3}})
+    assert repo.latest("/other", ["a"]) is None
+    assert repo.frequency_table_paths("/t") == ["/t/f"]
+    assert spark.read.format("delta").load(repo.states_table).count() == 6  # queryable with SQL
 
 
 def test_incremental_needs_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
