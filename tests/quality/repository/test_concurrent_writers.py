@@ -17,8 +17,17 @@ SCRIPT = Path(__file__).with_name("_concurrent_writer.py")
 
 
 def _run_writers(kind: str, location: str) -> None:
-    """Start the writers one after another (each prints ``ready``), then release them all at once."""
+    """Start the writers (Spark ones one after another: JVM start-ups compete for the 2 cores), wait
+    until each prints ``ready``, then release them all at once so the saves race."""
     procs: list[subprocess.Popen[str]] = []
+
+    def ready(w: int, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # blocks until the writer's repository (and JVM) is up
+        if line.strip() != "ready":
+            _out, err = proc.communicate(timeout=60)
+            raise AssertionError(f"writer {w} did not start: {line!r} {err[-3000:]}")
+
     try:
         for w in range(WRITERS):
             proc = subprocess.Popen(
@@ -30,11 +39,11 @@ def _run_writers(kind: str, location: str) -> None:
                 text=True,
             )
             procs.append(proc)
-            assert proc.stdout is not None
-            line = proc.stdout.readline()  # blocks until the writer's repository (and JVM) is up
-            if line.strip() != "ready":
-                _out, err = proc.communicate(timeout=60)
-                raise AssertionError(f"writer {w} did not start: {line!r} {err[-3000:]}")
+            if kind == "delta":
+                ready(w, proc)
+        if kind != "delta":
+            for w, proc in enumerate(procs):
+                ready(w, proc)
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")
