@@ -19,11 +19,10 @@ from pyspark.ml.linalg import VectorUDT
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
-from pyspark.sql.utils import is_remote
 
 from spark_mlops.delta import TableVersion, read_delta_versioned, rows_in_commit, write_delta
-from spark_mlops.errors import InvalidArgumentError, SparkConnectUnsupportedError, SparkMlopsError
-from spark_mlops.spark import is_connect
+from spark_mlops.errors import InvalidArgumentError, SparkMlopsError
+from spark_mlops.models.mlflow_spark import require_mlflow_spark
 
 __all__ = ["BatchInferenceResult", "add_inference_columns", "batch_inference", "load_spark_model"]
 
@@ -45,12 +44,11 @@ def load_spark_model(model_uri: str):  # type: ignore[no-untyped-def]
     """Load a Spark ML model logged with ``mlflow.spark`` (``runs:/…``, ``models:/name/version`` …).
 
     Raises:
-        SparkConnectUnsupportedError: this process runs Spark Connect (mlflow.spark needs the JVM).
+        SparkConnectUnsupportedError: this process runs Spark Connect outside Databricks (mlflow.spark
+            needs the JVM).
         SparkMlopsError: MLflow cannot load the model; names the URI.
     """
-    # is_remote: pyspark's own switch that sends pyspark.ml to Spark Connect in this process.
-    if is_remote():
-        raise _connect_unsupported(model_uri)
+    _require_mlflow_spark(None, model_uri)
     import mlflow.spark
 
     try:
@@ -59,12 +57,13 @@ def load_spark_model(model_uri: str):  # type: ignore[no-untyped-def]
         raise SparkMlopsError(f"model_uri: cannot load Spark model '{model_uri}': {str(exc)[:300]}") from None
 
 
-def _connect_unsupported(model_uri: str) -> SparkConnectUnsupportedError:
-    return SparkConnectUnsupportedError(
-        f"load_spark_model('{model_uri}'): mlflow.spark needs the JVM (py4j) to load a Spark ML model and a "
-        "Spark Connect session has none; download it with mlflow.artifacts.download_artifacts(model_uri) "
-        "and load its 'sparkml' folder with pyspark.ml.PipelineModel.load (works over Connect), or run "
-        "batch inference on a classic SparkSession"
+def _require_mlflow_spark(spark: SparkSession | None, model_uri: str) -> None:
+    require_mlflow_spark(
+        spark,
+        f"load_spark_model('{model_uri}')",
+        "download it with mlflow.artifacts.download_artifacts(model_uri) and load its 'sparkml' folder "
+        "with pyspark.ml.PipelineModel.load (works over Connect), or run batch inference on a classic "
+        "SparkSession",
     )
 
 
@@ -133,12 +132,12 @@ def batch_inference(
         The input and output versions and the number of rows written (from the Delta commit metrics).
 
     Raises:
-        SparkConnectUnsupportedError: ``spark`` is a Spark Connect session (loading the model needs the JVM).
+        SparkConnectUnsupportedError: ``spark`` is a Spark Connect session outside Databricks (loading the
+            model needs the JVM).
     """
     if not model_uri:
         raise InvalidArgumentError("model_uri: expected an MLflow model URI, got an empty string")
-    if is_connect(spark):
-        raise _connect_unsupported(model_uri)
+    _require_mlflow_spark(spark, model_uri)
     df, source = read_delta_versioned(spark, input_table, version=version)
     keep = list(columns) if columns is not None else list(df.columns)
     missing = [c for c in keep if c not in df.columns]

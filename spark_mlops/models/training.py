@@ -19,9 +19,10 @@ from pyspark.ml.evaluation import Evaluator
 from pyspark.sql import DataFrame
 
 from spark_mlops.delta import TableVersion, read_delta_versioned
-from spark_mlops.errors import InvalidArgumentError, SparkConnectUnsupportedError, TrackingError
+from spark_mlops.errors import InvalidArgumentError, TrackingError
 from spark_mlops.lineage import ActionType, ArtifactType, LineageStore
-from spark_mlops.spark import get_spark, is_connect, job_description
+from spark_mlops.models.mlflow_spark import require_mlflow_spark
+from spark_mlops.spark import get_spark, job_description
 from spark_mlops.tracking import Experiment, Tracker, Trial
 
 __all__ = ["TrainingResult", "estimator_params", "fit_tracked"]
@@ -106,7 +107,7 @@ def fit_tracked(
         A :class:`TrainingResult`.
 
     Raises:
-        SparkConnectUnsupportedError: ``log_model=True`` on a Spark Connect session.
+        SparkConnectUnsupportedError: ``log_model=True`` on a Spark Connect session (outside Databricks).
     """
     if not isinstance(estimator, Estimator):
         raise InvalidArgumentError(
@@ -114,12 +115,12 @@ def fit_tracked(
         )
     experiment_name, trial_name, display = _config(experiment_config)
     spark = df.sparkSession if df is not None else get_spark()
-    if log_model and is_connect(spark):
-        # Checked before fitting: mlflow.spark copies the model through the JVM's Hadoop file system.
-        raise SparkConnectUnsupportedError(
-            "fit_tracked(log_model=True): mlflow.spark needs the JVM (py4j) to save a Spark ML model and a "
-            "Spark Connect session has none; pass log_model=False and save the model with "
-            "model.write().save(path) (works over Connect), or train on a classic SparkSession"
+    if log_model:  # checked before fitting
+        require_mlflow_spark(
+            spark,
+            "fit_tracked(log_model=True)",
+            "pass log_model=False and save the model with model.write().save(path) (works over Connect), "
+            "or train on a classic SparkSession",
         )
     table: TableVersion | None = None
     if input_table is not None:

@@ -268,7 +268,7 @@ def test_lineage_store_over_connect(connect_spark, tmp_path) -> None:  # type: i
     assert edges == {(a.id, b.id), (b.id, c.id)}
 
 
-def test_jvm_only_paths_say_so_over_connect(connect_spark, remote_df, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_jvm_only_paths_say_so_over_connect(connect_spark, remote_df, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # mlflow.spark saves and loads Spark ML models through the JVM's Hadoop file system (py4j).
     from pyspark.ml.regression import LinearRegression
 
@@ -313,3 +313,13 @@ def test_jvm_only_paths_say_so_over_connect(connect_spark, remote_df, tmp_path) 
     )
     with pytest.raises(SparkConnectUnsupportedError, match=r"step 'combine' \(Model\).*classic SparkSession"):
         ModelStep("combine", ["runs:/r1/model"]).run(ctx)
+
+    # On a Databricks runtime mlflow.spark uses a UC volume or the DBFS FUSE mount instead of the JVM.
+    from spark_mlops.models.mlflow_spark import require_mlflow_spark
+
+    monkeypatch.delenv("DATABRICKS_ENV_VERSION", raising=False)
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    with pytest.raises(SparkConnectUnsupportedError, match=r"^save it: .*; do this instead$"):
+        require_mlflow_spark(connect_spark, "save it", "do this instead")
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
+    require_mlflow_spark(connect_spark, "save it", "do this instead")

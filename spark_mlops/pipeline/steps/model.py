@@ -12,14 +12,14 @@ from typing import Any, ClassVar
 from pydantic import Field
 from pyspark.ml import PipelineModel, Transformer
 
-from spark_mlops.errors import PipelineDefinitionError, SparkConnectUnsupportedError, StepFailedError
+from spark_mlops.errors import PipelineDefinitionError, StepFailedError
 from spark_mlops.models.batch_inference import load_spark_model
+from spark_mlops.models.mlflow_spark import require_mlflow_spark
 from spark_mlops.pipeline.parameters import Parameter
 from spark_mlops.pipeline.serde import value_from_json, value_to_json
 from spark_mlops.pipeline.steps.base import Step, StepFieldsModel, check_type, register_step_type
 from spark_mlops.pipeline.steps.context import StepContext
 from spark_mlops.pipeline.steps.estimators import params_from_json, params_to_json
-from spark_mlops.spark import is_connect
 
 __all__ = ["APPROVAL_STATUSES", "ModelStep", "RegisterModelStep"]
 
@@ -84,11 +84,9 @@ class ModelStep(Step):
         import mlflow.spark
         from mlflow.tracking import MlflowClient
 
-        if is_connect(ctx.spark):
-            raise SparkConnectUnsupportedError(
-                f"step '{self.name}' (Model): mlflow.spark needs the JVM (py4j) to load and save Spark ML "
-                "models and a Spark Connect session has none; run this pipeline on a classic SparkSession"
-            )
+        require_mlflow_spark(
+            ctx.spark, f"step '{self.name}' (Model)", "run this pipeline on a classic SparkSession"
+        )
         parts: list[Any] = []
         for i, stage in enumerate(ctx.args["stages"]):
             if isinstance(stage, dict) and "transformer" in stage:
