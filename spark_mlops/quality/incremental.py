@@ -192,9 +192,11 @@ def incremental_metrics(
     log.info(
         "incremental verification of %s: v%s + %d appended files (%s)", source, previous, len(files), reason
     )
-    appended = (
-        spark.read.schema(data.schema).parquet(*files) if files else spark.createDataFrame([], data.schema)
-    )
+    if not files:  # e.g. OPTIMIZE: files rewritten, no row changed; the stored states hold as they are
+        metrics = _from_stored(spark, run, stored[1])
+        repository.save(source.table, source.version, stored[1])
+        return metrics, IncrementalInfo("incremental", reason, previous, source.version, 0)
+    appended = spark.read.schema(data.schema).parquet(*files)
     try:
         metrics = _compute_and_store(spark, source, appended, run, repository, stored[1])
     except ConcurrentGroupingWriteError as exc:

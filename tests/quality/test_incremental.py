@@ -235,7 +235,15 @@ def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Pa
     assert stale.incremental.mode == "full" and "interrupted" in stale.incremental.reason
     both = pd.concat([frame, _frame(V1)])
     ids = both["id"].dropna()
-    assert math.isclose(stale.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+    uniqueness = (ids.value_counts() == 1).sum() / ids.size
+    assert math.isclose(stale.metrics[Uniqueness("id")].value, uniqueness)
+
+    # OPTIMIZE rewrites files without changing a row: append-only with nothing to scan.
+    spark.sql(f"OPTIMIZE delta.`{path}`")
+    optimized = _run(spark, path, repo, analyzers)
+    assert (optimized.incremental.mode, optimized.incremental.appended_files) == ("incremental", 0)
+    assert math.isclose(optimized.metrics[Uniqueness("id")].value, uniqueness)
+    assert math.isclose(optimized.metrics[Mean("a")].value, both["a"].mean())
 
 
 def test_uri_root_keeps_states_in_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
