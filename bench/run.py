@@ -1,6 +1,6 @@
 """Side-by-side benchmark (issue 11): spark_mlops vs Great Expectations vs Deequ, and the physical floor.
 
-    .venv/bin/python -m bench.run --rows 1000000 --repeat 3 --workloads a,b --peers ge,deequ
+    .venv/bin/python -m bench.run --rows 1000000 --repeat 3 --workloads a,b,c,d,e,f --peers ge,deequ
 
 For every row count, the generated reviews table (spark_mlops.datasets, with a few defects so that some
 constraints fail) is written once to Delta under ``bench/data/`` and, before any timing, read back,
@@ -11,8 +11,10 @@ group to count its Spark jobs, then ``--repeat`` times for min/median seconds.
   ``groupBy(review_id).count()``;
 * (a) the seed suite without uniqueness, (b) with uniqueness — ours, GE and Deequ, with the same
   constraints, verdicts compared per constraint;
-* (c)-(f) are not wired into this harness yet: bench/drift.py and bench/incremental.py time (e) and
-  (f) on their own.
+* (c) profiling a 200-column table (``--wide-rows``, default a tenth of ``--rows``) — ours and Deequ's
+  profiler, completeness of every column compared; (d) constraint suggestion on the reviews columns —
+  ours and Deequ's; (e) baseline + drift and (f) incremental verification after a 1 % append — ours
+  against their floors (see :mod:`bench.workloads`).
 
 Deequ does not run on our Spark (its newest Maven build is for Spark 3.5 / Scala 2.12), so it runs in a
 separate process with its own Spark 3.5 (bench-only virtualenv, see :mod:`bench.peers.deequ`) on the
@@ -24,33 +26,36 @@ Writes ``<out>/README.md`` (Markdown table with date and machine) and ``<out>/be
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
-import platform
-import statistics
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from bench import workloads as wl
+from bench.report import machine, report_markdown, verdict_disagreements, write_report
+from bench.timing import Timing, count_jobs, timed
 from spark_mlops.datasets import MARKETPLACES, ReviewDefects, generate_reviews
 from spark_mlops.quality import Check, CheckLevel, VerificationSuite
 
 __all__ = [
     "COLUMNS",
     "CONSTRAINTS",
+    "LABELS",
     "Timing",
+    "count_jobs",
     "load_reviews",
+    "machine",
     "main",
+    "report_markdown",
     "run_bench",
     "timed",
+    "verdict_disagreements",
     "write_report",
 ]
 
@@ -60,6 +65,20 @@ HERE = Path(__file__).resolve().parent
 COLUMNS = ("star_rating", "review_id", "marketplace", "total_votes", "year")
 DEFECTS = ReviewDefects(duplicate_id_rate=0.001, negative_year_rate=0.001, null_rates={"marketplace": 0.001})
 SEED = 1
+
+#: Workload labels in the report.
+LABELS = {
+    "a": "(a) seed suite without uniqueness",
+    "b": "(b) seed suite with uniqueness",
+    "c": "(c) profile 200 columns",
+    "d": "(d) constraint suggestion",
+    "e": "(e) baseline + drift",
+    "f": "(f) incremental after 1 % append",
+}
+FLOOR_WIDE = "bare scan, 200 columns"
+FLOOR_DRIFT = "bare scans, drift reference + current"
+FLOOR_FULL = "(f) full verification, same version"
+
 
 #: The seed suite, one row per constraint: key, and whether it belongs to the uniqueness workload only.
 #: The same constraints are built for each engine below; verdicts are paired by key.
@@ -74,27 +93,6 @@ CONSTRAINTS: tuple[tuple[str, bool], ...] = (
     ("total_votes in [30, 300]", False),
     ("year >= 0", False),
 )
-
-
-@dataclass
-class Timing:
-    """One engine on one workload at one size: seconds of each repeat, Spark jobs, verdicts by key."""
-
-    engine: str
-    workload: str
-    rows: int
-    seconds: list[float]
-    jobs: int | None
-    verdicts: dict[str, bool] = field(default_factory=dict)
-    note: str = ""
-
-    @property
-    def min(self) -> float:
-        return min(self.seconds)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
 
 
 def keys(unique: bool) -> list[str]:
@@ -114,34 +112,6 @@ def load_reviews(spark: SparkSession, rows: int, data_dir: Path, partitions: int
     df = spark.read.format("delta").load(str(path)).select(*COLUMNS).cache()
     df.count()
     return df, str(path)
-
-
-# -- timing -----------------------------------------------------------------------------------------
-def timed(
-    spark: SparkSession, fn: Callable[[], Any], repeat: int, warmup: bool = True
-) -> tuple[list[float], int, Any]:
-    """Seconds of each of ``repeat`` runs, Spark jobs of one run and the last result (after a warm-up
-    unless ``warmup`` is False).
-
-    Bench code, not library code: it may set a job group to count jobs with the status tracker.
-    """
-    sc = spark.sparkContext
-    if warmup:
-        fn()
-    group = f"bench-{uuid.uuid4().hex}"
-    sc.setJobGroup(group, "bench", interruptOnCancel=False)
-    try:
-        result = fn()
-    finally:
-        jobs = len(sc.statusTracker().getJobIdsForGroup(group))
-        for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
-            sc.setLocalProperty(key, None)  # type: ignore[arg-type]
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        seconds.append(time.perf_counter() - start)
-    return seconds, jobs, result
 
 
 def bare_scan(df: DataFrame) -> Any:
@@ -236,17 +206,34 @@ def run_bench(
     data_dir: Path,
     partitions: int = 8,
     warmup: bool = True,
+    wide_rows: int | None = None,
 ) -> list[Timing]:
-    """Time floors, our engine and the in-process peers on every size; Deequ in its own process."""
+    """Time floors, our engine and the in-process peers on every size; Deequ in its own process.
+
+    ``wide_rows`` is the size of the 200-column table of workload (c) (default: a tenth of the size).
+    """
     timings: list[Timing] = []
     for rows in rows_list:
+        n_wide = wide_rows or max(1, rows // 10)
         df, path = load_reviews(spark, rows, data_dir, partitions)
         timings.extend(_in_process(spark, df, rows, repeat, workloads, peers, warmup))
+        wide_path = data_dir / f"wide_{n_wide}"
+        if "c" in workloads:
+            wide = wl.cached_delta(spark, wide_path, partial(wl.wide_table, spark, n_wide, partitions))
+            timings.extend(_profile(spark, wide, rows, n_wide, repeat, warmup))
+            wide.unpersist()
+        if "d" in workloads:
+            timings.append(_suggest(spark, df, rows, repeat, warmup))
         df.unpersist()
+        if "e" in workloads:
+            timings.extend(_drift(spark, rows, data_dir, repeat, warmup))
+        if "f" in workloads:
+            timings.extend(_incremental(spark, rows, data_dir, repeat, partitions, warmup))
         if "deequ" in peers:
             from bench.peers.deequ import run_deequ
 
-            timings.extend(run_deequ(path, rows, repeat, [w for w in workloads if w in "ab"], warmup))
+            chosen = [w for w in workloads if w in "abcd"]
+            timings.extend(run_deequ(path, rows, repeat, chosen, warmup, str(wide_path), n_wide))
     return timings
 
 
@@ -267,181 +254,99 @@ def _in_process(
     for workload, unique in (("a", False), ("b", True)):
         if workload not in workloads:
             continue
-        label = f"({workload}) seed suite {'with' if unique else 'without'} uniqueness"
         seconds, jobs, verdicts = timed(spark, lambda u=unique: run_ours(spark, df, rows, u), repeat, warmup)
-        timings.append(Timing("spark_mlops", label, rows, seconds, jobs, verdicts))
+        timings.append(Timing("spark_mlops", LABELS[workload], rows, seconds, jobs, verdicts))
         if "ge" in peers:
             seconds, jobs, verdicts = timed(spark, ge_runner(df, rows, unique), repeat, warmup)
-            timings.append(Timing("great_expectations", label, rows, seconds, jobs, verdicts))
+            timings.append(Timing("great_expectations", LABELS[workload], rows, seconds, jobs, verdicts))
     return timings
 
 
-# -- report ---------------------------------------------------------------------------------------
-def _java_version() -> str:
-    try:
-        proc = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
-        return (proc.stderr or proc.stdout).splitlines()[0]
-    except (OSError, IndexError):
-        return "unknown"
+def completeness_values(profiles: Any) -> dict[str, float]:
+    """``completeness(column)`` of every profiled column (compared with Deequ's profiler)."""
+    return {f"completeness({c})": float(p.completeness) for c, p in profiles.profiles.items()}
 
 
-def _ram_gib() -> str:
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as fh:
-            kib = int(fh.readline().split()[1])
-        return f"{kib / 2**20:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        return "unknown"
-
-
-def machine(spark: SparkSession) -> str:
-    """One line: cores, RAM, OS, Java, Python, Spark and peer versions."""
-    from importlib import metadata
-
-    def version(pkg: str) -> str:
-        try:
-            return metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return (
-        f"{os.cpu_count()} cores, {_ram_gib()} RAM, {platform.system()} {platform.release()}, "
-        f"{_java_version()}, Python {platform.python_version()}, Spark {spark.version} "
-        f"({spark.sparkContext.master}), delta-spark {version('delta-spark')}, "
-        f"great-expectations {version('great-expectations')}"
+def _profile(
+    spark: SparkSession, wide: DataFrame, rows: int, n_wide: int, repeat: int, warmup: bool
+) -> list[Timing]:
+    seconds, jobs, _ = timed(spark, lambda: wl.bare_scan_all(wide), repeat, warmup)
+    floor = Timing("floor", FLOOR_WIDE, rows, seconds, jobs, note=f"{n_wide:,} rows x 200 columns")
+    seconds, jobs, profiles = timed(spark, lambda: wl.profile_wide(spark, wide), repeat, warmup)
+    ours = Timing(
+        "spark_mlops",
+        LABELS["c"],
+        rows,
+        seconds,
+        jobs,
+        floor=FLOOR_WIDE,
+        values=completeness_values(profiles),
+        output=profiles,
+        note=f"{n_wide:,} rows x {len(profiles.profiles)} columns profiled",
     )
+    return [floor, ours]
 
 
-def _floor(timings: Sequence[Timing], t: Timing, name: str = "bare scan") -> Timing | None:
-    engine = "deequ floor" if t.engine == "deequ" else "floor"
-    return next((f for f in timings if f.engine == engine and f.workload == name and f.rows == t.rows), None)
+def _suggest(spark: SparkSession, df: DataFrame, rows: int, repeat: int, warmup: bool) -> Timing:
+    seconds, jobs, result = timed(spark, lambda: wl.suggest(spark, df), repeat, warmup)
+    rules = sorted({s.rule for s in result.suggestions})
+    note = f"{len(result.suggestions)} suggestions on {len(df.columns)} columns ({', '.join(rules)})"
+    return Timing("spark_mlops", LABELS["d"], rows, seconds, jobs, output=result, note=note)
 
 
-def verdict_disagreements(timings: Sequence[Timing]) -> list[str]:
-    """Every (size, workload, constraint) where an engine's verdict differs from ours, or is missing."""
-    out = []
-    for ours in (t for t in timings if t.engine == "spark_mlops"):
-        for peer in timings:
-            if peer.engine in ("spark_mlops", "floor", "deequ floor") or peer.workload != ours.workload:
-                continue
-            if peer.rows != ours.rows:
-                continue
-            for key, verdict in ours.verdicts.items():
-                if peer.verdicts.get(key) != verdict:
-                    out.append(
-                        f"{ours.rows:,} rows, {ours.workload}, `{key}`: spark_mlops "
-                        f"{'pass' if verdict else 'fail'}, {peer.engine} {peer.verdicts.get(key)}"
-                    )
-    return out
+def _drift(spark: SparkSession, rows: int, data_dir: Path, repeat: int, warmup: bool) -> list[Timing]:
+    reference, current = wl.drift_tables(spark, rows, data_dir)
+    seconds, jobs, _ = timed(spark, lambda: wl.bare_scan_all(reference, current), repeat, warmup)
+    floor = Timing("floor", FLOOR_DRIFT, rows, seconds, jobs)
+    seconds, jobs, out = timed(spark, lambda: wl.baseline_and_drift(reference, current), repeat, warmup)
+    drift = out["drift"]
+    note = (
+        f"{wl.DRIFT_NUMERIC} numeric + {wl.DRIFT_CATEGORICAL} categorical columns; drifted: "
+        f"{len(drift.drifted_columns)} ({', '.join(drift.drifted_columns)}); "
+        f"violations: {len(out['violations'])}"
+    )
+    ours = Timing("spark_mlops", LABELS["e"], rows, seconds, jobs, floor=FLOOR_DRIFT, output=out, note=note)
+    wl.unpersist([reference, current])
+    return [floor, ours]
 
 
-def report_markdown(timings: Sequence[Timing], header: str, repeat: int) -> str:
-    """The results table, the verdict table and the agreement line."""
-    lines = [
-        "# Benchmark results (issue 11)",
-        "",
-        header,
-        "",
-        f"Each case: one warm-up, one run in a job group to count Spark jobs, then {repeat} timed runs "
-        "(min / median seconds). Data: `generate_reviews` (seed 1; 0.1 % duplicate ids, 0.1 % negative "
-        "years, 0.1 % NULL marketplaces) written to Delta, read back and cached on the 5 columns the "
-        "suite reads before timing. `× floor` is min seconds over the engine's own bare scan (Deequ: the "
-        "bare scan in its own Spark process). `peer / ours` is the peer's median over ours (> 1: we are "
-        "faster).",
-        "",
-        "| rows | workload | engine | min s | median s | Spark jobs | × floor | peer / ours |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
-    ]
-    ours = {(t.rows, t.workload): t for t in timings if t.engine == "spark_mlops"}
-    for t in timings:
-        floor = _floor(timings, t)
-        ratio = f"{t.min / floor.min:.2f}×" if floor and t.engine not in ("floor", "deequ floor") else ""
-        mine = ours.get((t.rows, t.workload))
-        vs = f"{t.median / mine.median:.2f}×" if mine and t.engine not in ("spark_mlops",) else ""
-        jobs = "" if t.jobs is None else str(t.jobs)
-        lines.append(
-            f"| {t.rows:,} | {t.workload} | {t.engine} | {t.min:.3f} | {t.median:.3f} | {jobs} | "
-            f"{ratio} | {vs} |"
-        )
-    lines += ["", "## Verdicts per constraint", ""]
-    engines = [
-        e for e in ("spark_mlops", "great_expectations", "deequ") if any(t.engine == e for t in timings)
-    ]
-    lines += ["| rows | workload | constraint | " + " | ".join(engines) + " |"]
-    lines += ["|---:|---|---|" + "---|" * len(engines)]
-    by_key = {(t.engine, t.rows, t.workload): t for t in timings}
-    for (rows, workload), mine in ours.items():
-        for key in mine.verdicts:
-            cells = []
-            for e in engines:
-                peer = by_key.get((e, rows, workload))
-                v = None if peer is None else peer.verdicts.get(key)
-                cells.append("-" if v is None else ("pass" if v else "fail"))
-            lines.append(f"| {rows:,} | {workload} | `{key}` | " + " | ".join(cells) + " |")
-    bad = verdict_disagreements(timings)
-    lines += ["", "All engines agree on every verdict." if not bad else "Verdicts differ:"]
-    lines += [f"* {b}" for b in bad]
-    notes = [f"* {t.engine}, {t.workload}: {t.note}" for t in timings if t.note]
-    if notes:
-        lines += ["", "## Notes", "", *notes]
-    return "\n".join(lines) + "\n"
-
-
-def plot(timings: Sequence[Timing], png: Path) -> None:
-    """Grouped bars: median seconds per workload and engine, one panel per size."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sizes = sorted({t.rows for t in timings})
-    fig, axes = plt.subplots(1, len(sizes), figsize=(7 * len(sizes), 4.5), squeeze=False)
-    for ax, rows in zip(axes[0], sizes, strict=True):
-        here = [t for t in timings if t.rows == rows]
-        workloads = list(dict.fromkeys(t.workload for t in here))
-        engines = list(dict.fromkeys(t.engine for t in here))
-        width = 0.8 / max(1, len(engines))
-        for i, engine in enumerate(engines):
-            xs, ys = [], []
-            for j, w in enumerate(workloads):
-                t = next((t for t in here if t.engine == engine and t.workload == w), None)
-                if t is not None:
-                    xs.append(j + i * width)
-                    ys.append(t.median)
-            ax.bar(xs, ys, width, label=engine)
-        ax.set_xticks([j + width * (len(engines) - 1) / 2 for j in range(len(workloads))])
-        ax.set_xticklabels([w.replace(" seed suite", "\nseed suite") for w in workloads], fontsize=7)
-        ax.set_ylabel("median seconds")
-        ax.set_title(f"{rows:,} rows")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-
-
-def write_report(timings: Sequence[Timing], spark: SparkSession, out: Path, repeat: int) -> Path:
-    """Write ``README.md`` and ``bench.png`` into ``out``; returns the Markdown path."""
-    out.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = f"Run {now} on {machine(spark)}."
-    md = out / "README.md"
-    md.write_text(report_markdown(timings, header, repeat) + "\n![bench](bench.png)\n", encoding="utf-8")
-    plot(timings, out / "bench.png")
-    return md
+def _incremental(
+    spark: SparkSession, rows: int, data_dir: Path, repeat: int, partitions: int, warmup: bool
+) -> list[Timing]:
+    out = wl.incremental_runs(spark, rows, data_dir, repeat, partitions, warmup)
+    info = out["incremental"].incremental
+    note = (
+        f"{out['appended']:,} rows appended per run ({wl.APPEND_SHARE:.0%}); last run mode "
+        f"{info.mode}, {info.appended_files} file(s) read, table at {out['rows']:,} rows"
+    )
+    full = Timing("floor", FLOOR_FULL, rows, out["full_seconds"], out["full_jobs"], output=out["full"])
+    inc = Timing(
+        "spark_mlops",
+        LABELS["f"],
+        rows,
+        out["incremental_seconds"],
+        out["incremental_jobs"],
+        floor=FLOOR_FULL,
+        output=out["incremental"],
+        note=note,
+    )
+    return [full, inc]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bench.run [--rows 1000000,10000000] [--repeat 3] [--workloads a,b] [--peers ge,deequ]``."""
+    """``python -m bench.run [--rows 1000000] [--repeat 3] [--workloads a,b,c,d,e,f] [--peers ge,deequ]``."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", default="1000000", help="comma-separated sizes (10000000 optional)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workloads", default="a,b")
+    parser.add_argument("--workloads", default="a,b,c,d,e,f", help="comma-separated, from a,b,c,d,e,f")
+    parser.add_argument("--wide-rows", type=int, default=None, help="rows of the 200-column table (c)")
     parser.add_argument("--peers", default="ge,deequ")
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--data-dir", default=str(HERE / "data"))
     parser.add_argument("--partitions", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    load_at_start = os.getloadavg()
 
     from spark_mlops import get_spark
 
@@ -463,8 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         [p.strip() for p in args.peers.split(",") if p.strip()],
         Path(args.data_dir),
         args.partitions,
+        wide_rows=args.wide_rows,
     )
-    md = write_report(timings, spark, Path(args.out), args.repeat)
+    md = write_report(timings, spark, Path(args.out), args.repeat, load_at_start)
     log.info("wrote %s", md)
     bad = verdict_disagreements(timings)
     return 1 if bad else 0

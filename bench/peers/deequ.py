@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from bench.peers.deequ_jars import DEEQU_COORDINATE, ensure_deequ_venv, fetch_deequ_jars
 
@@ -16,18 +17,25 @@ log = logging.getLogger(__name__)
 CHILD = Path(__file__).with_name("deequ_child.py")
 
 
-def run_deequ(path: str, rows: int, repeat: int, workloads: list[str], warmup: bool = True) -> list:  # type: ignore[type-arg]
-    """Floors and the seed suite (workloads ``a``/``b``) in Deequ over the Delta table's files at ``path``.
+def run_deequ(
+    path: str,
+    rows: int,
+    repeat: int,
+    workloads: list[str],
+    warmup: bool = True,
+    wide_path: str | None = None,
+    wide_rows: int = 0,
+) -> list[Any]:
+    """Floors and workloads in Deequ over the Delta tables' files: the seed suite (``a``/``b``) and
+    suggestion (``d``) on the reviews table at ``path``, the profiler (``c``) on the wide table at
+    ``wide_path``.
 
     Returns ``bench.run.Timing`` rows: engine ``deequ floor`` for Deequ's own Spark floors and ``deequ``
-    for the suites; a failure to start Deequ becomes a logged error and no rows.
+    for the workloads; a failure to start Deequ becomes a logged error and no rows.
     """
-    from bench.run import CONSTRAINTS, Timing, keys
+    from bench.run import CONSTRAINTS, FLOOR_WIDE, LABELS, Timing, keys
 
-    labels = {
-        "a": "(a) seed suite without uniqueness",
-        "b": "(b) seed suite with uniqueness",
-    }
+    labels = LABELS
     python = ensure_deequ_venv()
     jars = ",".join(str(p) for p in fetch_deequ_jars())
     args = {
@@ -37,6 +45,7 @@ def run_deequ(path: str, rows: int, repeat: int, workloads: list[str], warmup: b
         "repeat": repeat,
         "warmup": warmup,
         "workloads": workloads,
+        "wide_path": wide_path,
     }
     proc = subprocess.run(
         [str(python), str(CHILD), json.dumps(args)], capture_output=True, text=True, check=False
@@ -52,8 +61,19 @@ def run_deequ(path: str, rows: int, repeat: int, workloads: list[str], warmup: b
         if t["engine"] == "deequ floor":
             out.append(Timing("deequ floor", t["workload"], rows, t["seconds"], t["jobs"]))
             continue
-        unique = t["workload"] == "b"
-        verdicts = dict(zip(keys(unique), t["verdicts"], strict=True))
-        out.append(Timing("deequ", labels[t["workload"]], rows, t["seconds"], t["jobs"], verdicts, note))
+        workload = t["workload"]
+        if workload == "c":
+            values = {f"completeness({c})": v for c, v in t["completeness"].items()}
+            text = f"{note}; {wide_rows:,} rows x {len(values)} columns profiled"
+            out.append(
+                Timing("deequ", labels[workload], rows, t["seconds"], t["jobs"], {}, text, FLOOR_WIDE, values)
+            )
+            continue
+        if workload == "d":
+            text = f"{note}; {t['suggestions']} suggestions (Deequ's Rules.DEFAULT)"
+            out.append(Timing("deequ", labels[workload], rows, t["seconds"], t["jobs"], note=text))
+            continue
+        verdicts = dict(zip(keys(workload == "b"), t["verdicts"], strict=True))
+        out.append(Timing("deequ", labels[workload], rows, t["seconds"], t["jobs"], verdicts, note))
     assert all(k in dict(CONSTRAINTS) for t in out for k in t.verdicts)
     return out

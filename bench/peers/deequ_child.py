@@ -3,7 +3,11 @@ with the seed suite over the same files, plus the same floors, in its own ``loca
 
     <deequ venv>/bin/python bench/peers/deequ_child.py '<json args>'
 
-Prints one JSON line: ``{"timings": [{"engine", "workload", "seconds", "jobs", "verdicts"}...]}``.
+Also, when asked, Deequ's ConstraintSuggestionRunner on the reviews columns (``d``) and its
+ColumnProfilerRunner on the 200-column table (``c``, with a bare scan of that table as its floor).
+
+Prints one JSON line: ``{"timings": [{"engine", "workload", "seconds", "jobs", "verdicts"}...]}`` (``c``
+carries ``completeness`` per column, ``d`` the number of ``suggestions``).
 Deequ's Scala lambdas (``Long => Boolean`` etc.) are Python objects behind a Py4J callback that implements
 ``scala.Function1`` (the approach PyDeequ takes; written here from Py4J's documented interface).
 """
@@ -53,6 +57,55 @@ def timed(spark: SparkSession, fn: Any, repeat: int, warmup: bool) -> tuple[list
         result = fn()
         seconds.append(time.perf_counter() - start)
     return seconds, jobs, result
+
+
+def suggest(spark: SparkSession, deequ: Any, df: Any, repeat: int, warmup: bool) -> dict[str, Any]:
+    """(d) Deequ's ConstraintSuggestionRunner with its default rules; the number of suggestions."""
+
+    def run() -> int:
+        rules = deequ.suggestions.Rules.DEFAULT()
+        result = (
+            deequ.suggestions.ConstraintSuggestionRunner().onData(df._jdf).addConstraintRules(rules).run()
+        )
+        per_column = result.constraintSuggestions().values().iterator()
+        total = 0
+        while per_column.hasNext():
+            total += per_column.next().size()
+        return total
+
+    seconds, jobs, count = timed(spark, run, repeat, warmup)
+    return {"engine": "deequ", "workload": "d", "seconds": seconds, "jobs": jobs, "suggestions": count}
+
+
+def profile(
+    spark: SparkSession, deequ: Any, wide_path: str, repeat: int, warmup: bool
+) -> list[dict[str, Any]]:
+    """(c) Deequ's ColumnProfilerRunner on the wide table (cached), and its bare scan of all columns."""
+    wide = spark.read.parquet(wide_path).cache()
+    wide.count()
+    bare = lambda: wide.agg(F.count(F.lit(1)), *[F.count(c) for c in wide.columns]).collect()  # noqa: E731
+    seconds, jobs, _ = timed(spark, bare, repeat, warmup)
+    floor = {"engine": "deequ floor", "workload": "bare scan, 200 columns", "seconds": seconds, "jobs": jobs}
+
+    def run() -> dict[str, float]:
+        profiles = deequ.profiles.ColumnProfilerRunner().onData(wide._jdf).run()
+        entries = profiles.profiles().iterator()
+        completeness = {}
+        while entries.hasNext():
+            entry = entries.next()
+            completeness[entry._1()] = float(entry._2().completeness())
+        return completeness
+
+    seconds, jobs, completeness = timed(spark, run, repeat, warmup)
+    wide.unpersist()
+    ours = {
+        "engine": "deequ",
+        "workload": "c",
+        "seconds": seconds,
+        "jobs": jobs,
+        "completeness": completeness,
+    }
+    return [floor, ours]
 
 
 def main() -> None:
@@ -131,12 +184,17 @@ def main() -> None:
         out.append(
             {"engine": "deequ floor", "workload": name, "seconds": seconds, "jobs": jobs, "verdicts": []}
         )
-    for workload in args["workloads"]:
+    for workload in [w for w in args["workloads"] if w in "ab"]:
         unique = workload == "b"
         seconds, jobs, verdicts = timed(spark, lambda u=unique: run(u), repeat, warmup)
         out.append(
             {"engine": "deequ", "workload": workload, "seconds": seconds, "jobs": jobs, "verdicts": verdicts}
         )
+    if "d" in args["workloads"]:
+        out.append(suggest(spark, deequ, df, repeat, warmup))
+    if "c" in args["workloads"] and args.get("wide_path"):
+        df.unpersist()
+        out.extend(profile(spark, deequ, args["wide_path"], repeat, warmup))
     sys.stdout.write("BENCH-JSON " + json.dumps({"timings": out, "spark": spark.version}) + "\n")
     sys.stdout.flush()
     spark.stop()

@@ -1,0 +1,199 @@
+"""Workloads (c)-(f) of the side-by-side benchmark (issue 11), each with its floor and Spark jobs.
+
+* (c) profiling a 200-column table with :class:`~spark_mlops.quality.ColumnProfilerRunner`; floor: one
+  bare scan of all 200 columns. Deequ's profiler runs on the same files when ``--peers`` has deequ.
+* (d) constraint suggestion (:class:`~spark_mlops.quality.ConstraintSuggestionRunner`, Deequ's default
+  rules) on the cached reviews columns; floor: the bare scan of those columns.
+* (e) baseline + drift: ``DataBaseline.from_dataframe(reference)``, ``compute_drift(baseline, current)``
+  and ``check_violations`` on the tables of :mod:`bench.drift`; floor: one bare scan of each table.
+* (f) incremental verification after a 1 % append (:mod:`bench.incremental`'s table and suite); its
+  floor is the full verification of the same version (target: incremental ≤ 10 % of it).
+
+Every table is written once to Delta under the data folder, read back and cached before timing, except
+(f), whose point is reading only the appended files of a Delta table.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from bench.drift import generate as generate_drift_table
+from bench.incremental import _make as make_incremental_rows
+from bench.incremental import _suite as incremental_suite
+from bench.timing import count_jobs
+from spark_mlops.monitoring import DataBaseline, check_violations, compute_drift
+from spark_mlops.quality import ColumnProfilerRunner, ConstraintSuggestionRunner
+from spark_mlops.quality.incremental import DeltaStateRepository
+
+__all__ = [
+    "APPEND_SHARE",
+    "DRIFT_CATEGORICAL",
+    "DRIFT_NUMERIC",
+    "DRIFT_SHIFT",
+    "WIDE_NUMERIC",
+    "WIDE_STRINGS",
+    "bare_scan_all",
+    "baseline_and_drift",
+    "cached_delta",
+    "drift_tables",
+    "incremental_runs",
+    "profile_wide",
+    "suggest",
+    "unpersist",
+    "wide_table",
+]
+
+log = logging.getLogger("bench")
+
+WIDE_NUMERIC = 150
+WIDE_STRINGS = 50
+DRIFT_NUMERIC = 20
+DRIFT_CATEGORICAL = 5
+#: Mean shift of every odd numeric column of the current drift table (bench.drift's convention).
+DRIFT_SHIFT = 0.3
+APPEND_SHARE = 0.01
+
+
+def wide_table(spark: SparkSession, rows: int, partitions: int) -> DataFrame:
+    """200 columns: 150 numeric (every third integral, every tenth with ~1 % NULLs, the rest normal
+    doubles) and 50 strings (even: 8 categories, odd: ~1 k distinct numbers-as-text)."""
+    rid = F.col("id")
+    cols = []
+    for i in range(WIDE_NUMERIC):
+        value = F.floor(F.rand(100 + i) * 100).cast("long") if i % 3 == 0 else F.randn(100 + i)
+        if i % 10 == 0:
+            value = F.when(F.abs(F.hash(rid, F.lit(i))) % 100 == 0, None).otherwise(value)
+        cols.append(value.alias(f"n{i}"))
+    for j in range(WIDE_STRINGS):
+        bucket = F.abs(F.hash(rid, F.lit(1000 + j)))
+        text = (
+            F.concat(F.lit("c"), (bucket % 8).cast("string"))
+            if j % 2 == 0
+            else (bucket % 1000).cast("string")
+        )
+        cols.append(text.alias(f"s{j}"))
+    return spark.range(0, rows, numPartitions=partitions).select(*cols)
+
+
+def cached_delta(spark: SparkSession, path: Path, build: Any) -> DataFrame:
+    """The Delta table at ``path`` (written from ``build()`` once), read back, cached and materialized."""
+    if not (path / "_delta_log").is_dir():
+        log.info("writing %s", path)
+        build().write.format("delta").mode("overwrite").save(str(path))
+    df = spark.read.format("delta").load(str(path)).cache()
+    df.count()
+    return df
+
+
+def bare_scan_all(*frames: DataFrame) -> list[Any]:
+    """The floor of a one-pass profile: one ``agg(count(c) …)`` over every column of each frame."""
+    return [
+        df.agg(F.count(F.lit(1)), *[F.count(F.col(f"`{c}`")) for c in df.columns]).collect() for df in frames
+    ]
+
+
+def profile_wide(spark: SparkSession, wide: DataFrame) -> Any:
+    """(c) Profile every column of the wide table."""
+    return ColumnProfilerRunner(spark).on_data(wide).run()
+
+
+def suggest(spark: SparkSession, df: DataFrame) -> Any:
+    """(d) Constraint suggestions with Deequ's default rules."""
+    return ConstraintSuggestionRunner(spark).on_data(df).run()
+
+
+def baseline_and_drift(reference: DataFrame, current: DataFrame) -> dict[str, Any]:
+    """(e) Baseline of the reference, drift of the current data against it, and baseline violations."""
+    baseline = DataBaseline.from_dataframe(reference)
+    drift = compute_drift(baseline, current)
+    violations = check_violations(current, baseline, current=drift.current)
+    return {"baseline": baseline, "drift": drift, "violations": violations}
+
+
+def incremental_runs(
+    spark: SparkSession, rows: int, data_dir: Path, repeat: int, partitions: int, warmup: bool
+) -> dict[str, Any]:
+    """(f) A fresh Delta table of ``rows`` rows verified once incrementally (states stored); then, per
+    run, a 1 % append (not timed) followed by the timed incremental verification; finally the full
+    verification of the last version, timed the same way (warm-up, one job-counted run, repeats).
+
+    Returns seconds and jobs of both, and the last incremental and full results (same version).
+    """
+    work = data_dir / f"incremental_{rows}_{uuid.uuid4().hex[:8]}"
+    path, states = str(work / "table"), DeltaStateRepository(spark, work / "states")
+    make_incremental_rows(spark, 0, rows).repartition(partitions).write.format("delta").save(path)
+    incremental_suite(spark, path).incremental(states).run()
+    appended = max(1, int(rows * APPEND_SHARE))
+    start = rows
+
+    def append_then_verify(count: bool) -> tuple[float, int | None, Any]:
+        nonlocal start
+        make_incremental_rows(spark, start, appended).coalesce(1).write.format("delta").mode("append").save(
+            path
+        )
+        start += appended
+        t0 = time.perf_counter()
+        if count:
+            jobs, result = count_jobs(spark, lambda: incremental_suite(spark, path).incremental(states).run())
+        else:
+            jobs, result = None, incremental_suite(spark, path).incremental(states).run()
+        return time.perf_counter() - t0, jobs, result
+
+    try:
+        if warmup:
+            append_then_verify(False)
+        _, inc_jobs, inc = append_then_verify(True)
+        inc_seconds = []
+        for _ in range(repeat):
+            seconds, _, inc = append_then_verify(False)
+            inc_seconds.append(seconds)
+        if warmup:
+            incremental_suite(spark, path).run()
+        full_jobs, full = count_jobs(spark, lambda: incremental_suite(spark, path).run())
+        full_seconds = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            full = incremental_suite(spark, path).run()
+            full_seconds.append(time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "incremental_seconds": inc_seconds,
+        "incremental_jobs": inc_jobs,
+        "incremental": inc,
+        "full_seconds": full_seconds,
+        "full_jobs": full_jobs,
+        "full": full,
+        "rows": start,
+        "appended": appended,
+    }
+
+
+def drift_tables(spark: SparkSession, rows: int, data_dir: Path) -> tuple[DataFrame, DataFrame]:
+    """The reference and (shifted) current tables of :mod:`bench.drift`, cached."""
+    reference = cached_delta(
+        spark,
+        data_dir / f"drift_reference_{rows}",
+        lambda: generate_drift_table(spark, rows, DRIFT_NUMERIC, DRIFT_CATEGORICAL, 0.0, 1),
+    )
+    current = cached_delta(
+        spark,
+        data_dir / f"drift_current_{rows}",
+        lambda: generate_drift_table(spark, rows, DRIFT_NUMERIC, DRIFT_CATEGORICAL, DRIFT_SHIFT, 2),
+    )
+    return reference, current
+
+
+def unpersist(frames: Sequence[DataFrame]) -> None:
+    """Free the cached tables of a workload."""
+    for df in frames:
+        df.unpersist()
