@@ -86,7 +86,10 @@ class Clock:
         for job_id in job_ids:
             job = self.store.job(job_id)
             desc = job.description()
-            if desc.isDefined() and str(desc.get()).startswith("Delta:"):
+            # Delta labels its snapshot file-listing jobs "Delta: …" (or, with no job description set,
+            # they carry its logging call site as the job name).
+            described = desc.isDefined() and str(desc.get()).startswith("Delta:")
+            if described or "recordDeltaOperation" in str(job.name()):
                 delta_log += 1
             stages = job.stageIds()
             for k in range(stages.size()):

@@ -57,11 +57,18 @@ def reference(spark):  # type: ignore[no-untyped-def]
     return pdf, to_spark(spark, pdf)
 
 
-def test_statistics_and_constraints_match_pandas(spark, reference) -> None:  # type: ignore[no-untyped-def]
-    pdf, df = reference
+@pytest.fixture(scope="module")
+def built(spark, reference):  # type: ignore[no-untyped-def]
+    """The reference's baseline, computed once for the module, and the Spark jobs it took."""
     with jobs_in(spark) as jobs:
-        baseline = DataBaseline.from_dataframe(df)
-    assert len(jobs) == 2  # one aggregation, one stacked group-by
+        baseline = DataBaseline.from_dataframe(reference[1])
+    return baseline, len(jobs)
+
+
+def test_statistics_and_constraints_match_pandas(reference, built) -> None:  # type: ignore[no-untyped-def]
+    pdf, _ = reference
+    baseline, jobs = built
+    assert jobs == 2  # one aggregation, one stacked group-by
     stats = baseline.statistics_json()
     assert stats["dataset"]["item_count"] == len(pdf)
     feats = {f["name"]: f for f in stats["features"]}
@@ -90,9 +97,8 @@ def test_statistics_and_constraints_match_pandas(spark, reference) -> None:  # t
     json.dumps(stats)  # plain JSON
 
 
-def test_folder_round_trip_compares_without_rescanning_the_reference(spark, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    _, df = reference
-    baseline = DataBaseline.from_dataframe(df)
+def test_folder_round_trip_compares_without_rescanning_the_reference(spark, built, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    baseline, _ = built
     loaded = DataBaseline.load(baseline.save(tmp_path / "bl"))
     assert loaded.statistics_json() == baseline.statistics_json()
     assert loaded.constraints_json() == baseline.constraints_json()
@@ -100,7 +106,9 @@ def test_folder_round_trip_compares_without_rescanning_the_reference(spark, refe
     with jobs_in(spark) as jobs:
         from_file = compute_drift(loaded, current)
     assert len(jobs) == 2
-    direct = compute_drift(df, current)
+    # The in-memory baseline is the reference DataFrame's profile with compute_drift's defaults, so
+    # this is the same as compute_drift(reference_df, current) — on the current profile: no job.
+    direct = compute_drift(baseline, from_file.current)
     assert from_file.to_dicts() == direct.to_dicts()
     with pytest.raises(InvalidArgumentError, match=r"no statistics\.json"):
         DataBaseline.load(tmp_path / "nothing")

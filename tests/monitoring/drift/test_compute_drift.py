@@ -131,21 +131,38 @@ def test_no_false_alarm_on_an_undrifted_sample(spark) -> None:  # type: ignore[n
 def test_skips_and_errors(spark) -> None:  # type: ignore[no-untyped-def]
     ref = spark.createDataFrame([(1.0, "a", 1), (2.0, "b", 2)], "x double, s string, gone int")
     cur = spark.createDataFrame([("1", "a"), ("2", "b")], "x string, s string")
-    result = compute_drift(ref, cur)
+    # Profile each side once; the error cases below then need no Spark job.
+    ref_profile = profile_columns(ref)
+    result = compute_drift(ref_profile, cur)
+    cur_profile = result.current
     assert result.skipped["gone"] == "missing from the current data"
     assert result.skipped["x"].startswith("type changed")
     assert [r.column for r in result.rows] == ["s"]
     with pytest.raises(ColumnNotFoundError, match="nope"):
         compute_drift(ref, cur, columns=["nope"])
     with pytest.raises(InvalidArgumentError, match="'s' is categorical"):
-        compute_drift(ref, cur, columns=["s"], methods="wasserstein")
+        compute_drift(ref_profile, cur_profile, columns=["s"], methods="wasserstein")
     with pytest.raises(InvalidArgumentError, match="'chi2' on numeric column 'x' needs exact"):
         wide = spark.range(100).selectExpr("id * 0.5 AS x")  # > 20 distinct values: not discrete
-        compute_drift(wide, wide, methods="chi2", exact_max_rows=1)
+        wide_profile = profile_columns(wide, exact_max_rows=1)
+        compute_drift(wide_profile, wide_profile, methods="chi2")
     with pytest.raises(InvalidArgumentError, match="unknown drift method 'hellinger'"):
-        compute_drift(ref, cur, columns=["s"], methods="hellinger")
-    empty = compute_drift(ref, cur.where("false"), columns=["s"], methods="linf")
+        compute_drift(ref_profile, cur_profile, columns=["s"], methods="hellinger")
+    empty = compute_drift(ref_profile, cur.where("false"), columns=["s"], methods="linf")
     assert math.isnan(empty.rows[0].statistic) and not empty.rows[0].drifted
+
+
+def test_null_nan_and_empty_numeric_columns(spark) -> None:  # type: ignore[no-untyped-def]
+    # count/min/max come from the KLL sketch and the mean from sum ÷ count: check the edge cases.
+    df = spark.createDataFrame(
+        [(None, 1.0, 3), (None, float("nan"), None), (None, 4.0, -2)], "a double, b double, k int"
+    )
+    p = profile_columns(df)  # the moments come from the aggregation whatever the mode
+    a, b, k = p.columns["a"], p.columns["b"], p.columns["k"]
+    assert (a.count, a.missing, a.total) == (0, 3, 0.0) and math.isnan(a.mean) and math.isnan(a.minimum)
+    assert (b.count, b.missing, b.mean, b.total, b.minimum, b.maximum) == (2, 1, 2.5, 5.0, 1.0, 4.0)
+    assert b.std == pytest.approx(np.std([1.0, 4.0]))
+    assert (k.count, k.missing, k.mean, k.minimum, k.maximum, k.integral) == (2, 1, 0.5, -2.0, 3.0, True)
 
 
 def test_kll_bytes_decode_to_the_sketchs_own_ranks(spark) -> None:  # type: ignore[no-untyped-def]
