@@ -1,10 +1,10 @@
 """Compute the distributions of many columns in at most two Spark scans.
 
 * **Scan 1** — one aggregation job for every column at once: row count; per numeric column four
-  aggregates — sum, population variance, HLL distinct count and a KLL sketch (``kll_sketch_agg_double``),
-  read on the driver as a weighted sample (:mod:`.kll`) that also holds the exact present count, min
-  and max (mean = sum ÷ count, as Spark's ``avg``); per categorical column the present count and HLL
-  distinct count.
+  aggregates — sum, population variance, HLL distinct count (``hll_sketch_agg``) and a KLL sketch
+  (``kll_sketch_agg_double``), read on the driver as a weighted sample (:mod:`.kll`) that also holds
+  the exact present count, min and max (mean = sum ÷ count, as Spark's ``avg``); per categorical
+  column the present count and HLL distinct count.
 * **Scan 2** — only when some column needs a frequency table: one stacked group-by
   (``inline(array(struct(column_id, text, number), …))`` → ``GROUP BY column_id, text, number``) giving
   the frequency table of every categorical column with at most ``max_categories`` distinct values, and
@@ -56,8 +56,9 @@ log = logging.getLogger(__name__)
 DEFAULT_EXACT_MAX_ROWS = 10_000
 DEFAULT_SKETCH_K = 200
 DEFAULT_MAX_CATEGORIES = 1000
-# HLL (approx_count_distinct, 5 % relative error) may under-count: collect tables slightly above the cut.
+# HLL (≈ 1.6 % relative error) may under-count: collect tables slightly above the cut.
 _HLL_MARGIN = 1.15
+_HLL_LG_K = 12
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _INTEGRAL = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -168,12 +169,12 @@ def profile_columns(
             exprs += [
                 F.sum(x).alias(f"s{i}"),
                 F.var_pop(x).alias(f"v{i}"),
-                F.approx_count_distinct(x).alias(f"d{i}"),
+                _distinct(F.when(x.isNotNull(), F.xxhash64(x))).alias(f"d{i}"),
                 F.kll_sketch_agg_double(x, F.lit(sketch_k)).alias(f"q{i}"),
             ]
         else:
             text = _col(name).cast("string")
-            exprs += [F.count(text).alias(f"c{i}"), F.approx_count_distinct(text).alias(f"d{i}")]
+            exprs += [F.count(text).alias(f"c{i}"), _distinct(text).alias(f"d{i}")]
     with job_description(df.sparkSession, f"{label}: moments and sketches of {len(names)} columns"):
         row = source.agg(*exprs).collect()[0]  # a global aggregation always returns one row
     n = int(row["n"])
@@ -241,6 +242,14 @@ def profile_columns(
     own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "d", "q")}
     extra_values = {k: v for k, v in row.asDict().items() if k not in own}
     return DatasetProfile(n, result, types, truncated, approx, extra_values)
+
+
+def _distinct(values: Column) -> Column:
+    # DataSketches HLL (lgK 12: ≈ 1.6 % relative standard error, 1.04/√4096 — Flajolet et al. 2007)
+    # costs about a third of the CPU of approx_count_distinct's HLL++ (5 %) on Spark 4.2 (measured:
+    # 1.6 s vs 4.5 s for 50 columns × 300k rows). Doubles go in as their 64-bit xxhash (NULL stays
+    # NULL, not counted).
+    return F.hll_sketch_estimate(F.hll_sketch_agg(values, F.lit(_HLL_LG_K)))
 
 
 def _frequency_tables(
