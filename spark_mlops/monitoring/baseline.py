@@ -157,7 +157,13 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
     ss = feature["string_statistics"]
     dist = ss.get("distribution")
     counts = {} if dist is None else {b["value"]: int(b["count"]) for b in dist["categorical"]["buckets"]}
-    return CategoricalDistribution(counts, int(ss["common"]["num_missing"]), truncated=dist is None)
+    return CategoricalDistribution(
+        counts,
+        int(ss["common"]["num_missing"]),
+        truncated=dist is None,
+        present=int(ss["common"]["num_present"]),
+        approx_distinct=int(ss["distinct_count"]) if dist is None else None,
+    )
 
 
 @dataclass(frozen=True)

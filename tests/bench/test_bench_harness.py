@@ -98,8 +98,7 @@ def test_profiling_200_columns_matches_pandas(spark, bench_run) -> None:  # type
     assert wide.shape == (WIDE_ROWS, 200)
     profiles = ours.output.profiles
     assert set(profiles) == set(wide.columns)
-    # Odd string columns have more distinct values than the histogram threshold: see the xfail below.
-    for name in [c for c in wide.columns if c not in HIGH_CARDINALITY]:
+    for name in wide.columns:
         assert ours.values[f"completeness({name})"] == pytest.approx(wide[name].notna().mean(), abs=1e-12)
     for name in ("n0", "n1", "n3", "n10"):
         col = wide[name].dropna().astype(float)
@@ -112,11 +111,6 @@ def test_profiling_200_columns_matches_pandas(spark, bench_run) -> None:  # type
     assert profiles["s1"].data_type == "Integral"  # numbers as text, Deequ's type inference
 
 
-@pytest.mark.xfail(
-    reason="spark_mlops.quality.profiles keeps no present-value count for a categorical column above "
-    "max_categories, so ColumnProfilerRunner reports completeness NaN for it (Deequ: 1.0)",
-    strict=False,
-)
 def test_profiler_completeness_of_high_cardinality_strings(spark, bench_run) -> None:  # type: ignore[no-untyped-def]
     timings, data = bench_run
     ours = _ours(timings, "c")
@@ -124,7 +118,7 @@ def test_profiler_completeness_of_high_cardinality_strings(spark, bench_run) -> 
     assert wide[sorted(HIGH_CARDINALITY)].nunique().min() > 120  # above Deequ's histogram threshold
     for name in sorted(HIGH_CARDINALITY):
         assert ours.values[f"completeness({name})"] == pytest.approx(wide[name].notna().mean(), abs=1e-12)
-    # Downstream: no complete_if_complete suggestion for the complete review_id (Deequ suggests isComplete).
+    # Downstream: the complete review_id gets complete_if_complete (Deequ suggests isComplete).
     suggestions = {(s.column, s.rule) for s in _ours(timings, "d").output.suggestions}
     assert ("review_id", "complete_if_complete") in suggestions
 
@@ -134,8 +128,7 @@ def test_suggestions_follow_pandas_completeness_and_signs(spark, bench_run) -> N
     ours = _ours(timings, "d")
     ref = spark.read.format("delta").load(str(data / f"reviews_{ROWS}")).toPandas()
     suggested = {(s.column, s.rule) for s in ours.output.suggestions}
-    # review_id is a high-cardinality string: its completeness hits the profiler gap (xfail above).
-    for name in [c for c in COLUMNS if c != "review_id"]:  # the cached reviews columns the workload reads
+    for name in COLUMNS:  # the cached reviews columns the workload reads
         p = ref[name].notna().mean()
         assert ((name, "complete_if_complete") in suggested) == (p == 1.0), name
         assert ((name, "retain_completeness") in suggested) == (0.2 < p < 1.0), name

@@ -64,6 +64,30 @@ def test_profiles_match_pandas(spark) -> None:  # type: ignore[no-untyped-def]
     }
 
 
+def test_high_cardinality_strings_keep_completeness_and_distinct_count(spark) -> None:  # type: ignore[no-untyped-def]
+    # Above the histogram threshold no frequency table is kept, but completeness (Deequ: non-NULL ÷ rows)
+    # and the distinct count must still come out right, also through a baseline document round trip.
+    from spark_mlops.monitoring.baseline import DataBaseline
+
+    n = 300
+    ids = [None if i % 7 == 0 else f"id-{i}" for i in range(n)]
+    pdf = pd.DataFrame({"id": ids})
+    df = spark.createDataFrame([(v,) for v in ids], "id string")
+    runner = ColumnProfilerRunner(spark).on_data(df).with_low_cardinality_histogram_threshold(20)
+    p = runner.run()["id"]
+    assert p.histogram is None  # truncated: 257 distinct values > 20
+    assert p.completeness == pytest.approx(pdf["id"].notna().mean())
+    assert p.approximate_num_distinct_values == pytest.approx(pdf["id"].nunique(), rel=0.05)
+    baseline = DataBaseline.from_dataframe(df, max_categories=20)
+    again = DataBaseline.from_json(baseline.statistics_json(), baseline.constraints_json())
+    stats = again.statistics_json()["features"][0]["string_statistics"]
+    assert "distribution" not in stats  # no frequency table kept
+    present, missing = int(pdf["id"].notna().sum()), int(pdf["id"].isna().sum())
+    assert stats["common"] == {"num_present": present, "num_missing": missing}
+    assert stats["distinct_count"] == pytest.approx(pdf["id"].nunique(), rel=0.05)
+    assert again.profile.columns["id"].completeness == pytest.approx(pdf["id"].notna().mean())
+
+
 def test_deequ_type_decision() -> None:
     assert infer_string_type({"Integral": 3}) == "Integral"
     assert infer_string_type({"Integral": 3, "Fractional": 1}) == "Fractional"

@@ -160,22 +160,30 @@ class NumericDistribution:
 class CategoricalDistribution:
     """A categorical column as its frequency table (NULL excluded, counted in ``missing``).
 
-    ``truncated`` marks a column with too many distinct values to tabulate (``counts`` is then empty).
+    ``truncated`` marks a column with too many distinct values to tabulate (``counts`` is then empty);
+    such a column still knows its non-NULL count (``present``) and its approximate distinct count
+    (``approx_distinct``), so completeness and distinct counts stay right.
     """
 
     counts: dict[str, int]
     missing: int = 0
     truncated: bool = False
+    present: int | None = None
+    approx_distinct: int | None = None
     kind: str = field(default="categorical", init=False)
 
     @property
     def count(self) -> int:
         """Non-NULL values."""
+        if self.present is not None:
+            return int(self.present)
         return int(sum(self.counts.values()))
 
     @property
     def distinct(self) -> int:
-        """Distinct non-NULL values."""
+        """Distinct non-NULL values (approximate for a truncated column)."""
+        if self.truncated and self.approx_distinct is not None:
+            return int(self.approx_distinct)
         return len(self.counts)
 
     @property
@@ -200,6 +208,8 @@ class CategoricalDistribution:
             "counts": dict(self.counts),
             "missing": self.missing,
             "truncated": self.truncated,
+            "present": self.count,
+            "approx_distinct": self.approx_distinct,
         }
 
 
@@ -213,6 +223,8 @@ def distribution_from_json(data: dict[str, Any]) -> ColumnDistribution:
             {str(k): int(v) for k, v in data["counts"].items()},
             int(data["missing"]),
             bool(data.get("truncated", False)),
+            None if data.get("present") is None else int(data["present"]),
+            None if data.get("approx_distinct") is None else int(data["approx_distinct"]),
         )
     return NumericDistribution(
         points=np.asarray(data["points"], dtype=float),

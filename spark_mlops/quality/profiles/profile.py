@@ -201,7 +201,9 @@ def profile_columns(
         if name not in numeric:
             present = int(row[f"c{i}"])
             counts = {str(k): int(v) for k, v in tables.get(i, {}).items()}
-            result[name] = CategoricalDistribution(counts, n - present, truncated=name in truncated)
+            result[name] = CategoricalDistribution(
+                counts, n - present, name in truncated, present, truncated.get(name)
+            )
             continue
         sketch = sketches[i]
         present = sketch.n if sketch is not None else 0
