@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,19 +9,7 @@ import pytest
 from spark_mlops.quality.profiling import ColumnProfilerRunner, infer_string_type
 
 
-def _jobs(spark, fn):  # type: ignore[no-untyped-def]
-    # Local job counter (the shared count_jobs fixture calls clearJobGroup, gone in PySpark 4.2).
-    sc, group = spark.sparkContext, f"count-{uuid.uuid4().hex}"
-    sc.setJobGroup(group, "job counting in a test", interruptOnCancel=False)
-    try:
-        out = fn()
-    finally:
-        jobs = len(sc.statusTracker().getJobIdsForGroup(group))
-        sc.setLocalProperty("spark.jobGroup.id", None)
-    return out, jobs
-
-
-def test_profiles_match_pandas(spark) -> None:  # type: ignore[no-untyped-def]
+def test_profiles_match_pandas(spark, count_jobs) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(4)
     n = 400
     x = np.round(rng.normal(2.0, 3.0, n), 3)
@@ -32,7 +18,9 @@ def test_profiles_match_pandas(spark) -> None:  # type: ignore[no-untyped-def]
     pdf = pd.DataFrame({"x": x, "code": codes, "k": rng.integers(0, 4, n)})
     rows = [(None if np.isnan(a) else float(a), b, int(c)) for a, b, c in pdf.itertuples(index=False)]
     df = spark.createDataFrame(rows, "x double, code string, k int")
-    profiles, jobs = _jobs(spark, lambda: ColumnProfilerRunner(spark).on_data(df).run())
+    with count_jobs() as counter:
+        profiles = ColumnProfilerRunner(spark).on_data(df).run()
+    jobs = counter.count
     assert jobs == 2 and profiles.num_records == n
     px = profiles["x"]
     xs = pdf["x"].dropna()
@@ -96,7 +84,7 @@ def test_deequ_type_decision() -> None:
     assert infer_string_type({"Unknown": 5}) == "Unknown"
 
 
-def test_wide_table_uses_a_fixed_number_of_jobs(spark) -> None:  # type: ignore[no-untyped-def]
+def test_wide_table_uses_a_fixed_number_of_jobs(spark, count_jobs) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(9)
     n, width = 40, 200
     data = rng.normal(0, 1, (n, width // 2))
@@ -106,7 +94,9 @@ def test_wide_table_uses_a_fixed_number_of_jobs(spark) -> None:  # type: ignore[
         [f"n{j} double" for j in range(width // 2)] + [f"s{j} string" for j in range(width // 2)]
     )
     df = spark.createDataFrame(rows, schema)
-    profiles, jobs = _jobs(spark, lambda: ColumnProfilerRunner(spark).on_data(df).run())
+    with count_jobs() as counter:
+        profiles = ColumnProfilerRunner(spark).on_data(df).run()
+    jobs = counter.count
     assert jobs == 2 and len(profiles.profiles) == width
     for j in (0, 57, 99):
         assert profiles[f"n{j}"].mean == pytest.approx(data[:, j].mean())
