@@ -208,7 +208,7 @@ class CategoricalDistribution:
             "counts": dict(self.counts),
             "missing": self.missing,
             "truncated": self.truncated,
-            "present": self.count,
+            "present": self.present,
             "approx_distinct": self.approx_distinct,
         }
 
