@@ -111,7 +111,7 @@ def _feature_statistics(name: str, inferred: str, d: ColumnDistribution, sketch_
                 "std_dev": _clean(d.std),
                 "min": _clean(d.minimum),
                 "max": _clean(d.maximum),
-                "distinct_count": d.distinct,
+                **({} if d.distinct is None else {"distinct_count": d.distinct}),
                 "distribution": {
                     "kll": {
                         "buckets": _kll_buckets(d),
@@ -150,7 +150,7 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
             minimum=nan if ns["min"] is None else float(ns["min"]),
             maximum=nan if ns["max"] is None else float(ns["max"]),
             total=0.0 if ns["sum"] is None else float(ns["sum"]),
-            distinct=int(ns.get("distinct_count", len(points))),
+            distinct=_distinct_count(ns, sketch, len(points)),
             exact=bool(sketch.get("exact", False)),
             integral=feature["inferred_type"] == "Integral",
         )
@@ -164,6 +164,13 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
         present=int(ss["common"]["num_present"]),
         approx_distinct=int(ss["distinct_count"]) if dist is None else None,
     )
+
+
+def _distinct_count(ns: dict[str, Any], sketch: dict[str, Any], points: int) -> int | None:
+    # Sketch-mode numeric columns carry no distinct count (SageMaker's numerical statistics have none).
+    if ns.get("distinct_count") is not None:
+        return int(ns["distinct_count"])
+    return points if sketch.get("exact", False) else None
 
 
 @dataclass(frozen=True)

@@ -152,18 +152,19 @@ class ColumnProfilerRunner:
             exact_max_rows=0,
             sketch_k=self.sketch_k,
             max_categories=max(self.histogram_threshold, 1),
+            numeric_distinct=True,
             label="column profiler",
             extra=extra,
         )
         n = profile.row_count
         out: dict[str, ColumnProfile] = {}
         for name, d in profile.columns.items():
-            approx = profile.approx_distinct.get(name, d.distinct)
+            approx = profile.approx_distinct.get(name, d.distinct or 0)
             completeness = d.completeness if n else math.nan
             histogram = None
             exact_table = isinstance(d, CategoricalDistribution) and not d.truncated
             exact_table = exact_table or (isinstance(d, NumericDistribution) and d.exact)
-            if exact_table and d.distinct <= self.histogram_threshold and n:
+            if exact_table and (d.distinct or 0) <= self.histogram_threshold and n:
                 counts = {k: int(v) for k, v in d.value_counts().items()}
                 if d.missing:
                     counts[NULL_VALUE] = d.missing

@@ -74,7 +74,8 @@ class DriftStatistic:
 
 def default_methods(ref: ColumnDistribution) -> tuple[str, ...]:
     """The default method for a column, chosen from the reference's size and type (Evidently's rule)."""
-    numeric = isinstance(ref, NumericDistribution) and ref.distinct > FEW_DISTINCT
+    # A numeric column with an unmeasured distinct count was not tabulated: it has > 20 values.
+    numeric = isinstance(ref, NumericDistribution) and (ref.distinct is None or ref.distinct > FEW_DISTINCT)
     if ref.count <= SMALL_REFERENCE_ROWS:
         return ("ks",) if numeric else ("chi2",)
     return ("wasserstein",) if numeric else ("js",)

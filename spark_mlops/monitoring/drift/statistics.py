@@ -132,7 +132,7 @@ def binned_shares(
         (bin labels, reference counts, current counts).
     """
     if isinstance(ref, NumericDistribution) and isinstance(cur, NumericDistribution):
-        discrete = ref.exact and cur.exact and max(ref.distinct, cur.distinct) <= DISCRETE_MAX_DISTINCT
+        discrete = ref.exact and cur.exact and max(len(ref.points), len(cur.points)) <= DISCRETE_MAX_DISTINCT
         if not discrete and ref.count and cur.count:
             edges = _sturges_edges(ref, cur)
             rc = np.histogram(ref.points, bins=edges, weights=ref.weights)[0]

@@ -41,7 +41,8 @@ class NumericDistribution:
         minimum: Smallest present value.
         maximum: Largest present value.
         total: Sum of the present values.
-        distinct: (Approximate in sketch mode) number of distinct present values.
+        distinct: Number of distinct present values: exact in exact mode, an HLL estimate or None
+            (not measured) in sketch mode.
         exact: True when ``points``/``weights`` are the exact value counts.
         integral: True when the source column has an integral type.
     """
@@ -55,7 +56,7 @@ class NumericDistribution:
     minimum: float
     maximum: float
     total: float
-    distinct: int
+    distinct: int | None
     exact: bool
     integral: bool = False
     kind: str = field(default="numeric", init=False)
@@ -122,7 +123,7 @@ class NumericDistribution:
             moments: ``(mean, std, min, max, sum)`` measured on the full data; computed from the
                 points when omitted (exact only then).
             count: Number of present values (default: sum of weights).
-            distinct: Distinct count (default: number of distinct points).
+            distinct: Distinct count (default: number of distinct points in exact mode, else None).
         """
         pts = np.asarray(points, dtype=float)
         wts = np.asarray(weights, dtype=float)
@@ -150,7 +151,7 @@ class NumericDistribution:
             minimum=lo,
             maximum=hi,
             total=total,
-            distinct=len(uniq) if distinct is None else int(distinct),
+            distinct=(len(uniq) if exact else None) if distinct is None else int(distinct),
             exact=exact,
             integral=integral,
         )
@@ -236,7 +237,7 @@ def distribution_from_json(data: dict[str, Any]) -> ColumnDistribution:
         minimum=_float(data["min"]),
         maximum=_float(data["max"]),
         total=_float(data["sum"]),
-        distinct=int(data["distinct"]),
+        distinct=None if data.get("distinct") is None else int(data["distinct"]),
         exact=bool(data["exact"]),
         integral=bool(data.get("integral", False)),
     )

@@ -1,22 +1,26 @@
-"""Compute the distributions of many columns in at most two Spark scans.
+"""Compute the distributions of many columns in two Spark jobs, each reading a column at most once.
 
-* **Scan 1** — one aggregation job for every column at once: row count; per numeric column four
-  aggregates — sum, population variance, HLL distinct count (``hll_sketch_agg``) and a KLL sketch
-  (``kll_sketch_agg_double``), read on the driver as a weighted sample (:mod:`.kll`) that also holds
-  the exact present count, min and max (mean = sum ÷ count, as Spark's ``avg``); per categorical
-  column the present count and HLL distinct count.
-* **Scan 2** — only when some column needs a frequency table: one stacked group-by
+* **Job 1, moments** — declarative aggregates only, so whole-stage codegen stays on: row count; per
+  numeric column count, sum, population variance, min, max and a 64-bit hash bitmap (discreteness);
+  per categorical column the non-NULL count and a linear-counting bitmap (tabulate or not).
+* **Job 2, distributions** — one ``union`` of: the stacked group-by
   (``inline(array(struct(column_id, text, number), …))`` → ``GROUP BY column_id, text, number``) giving
-  the frequency table of every categorical column with at most ``max_categories`` distinct values, and
+  the frequency table of every categorical column with at most ``max_categories`` distinct values and
   the exact value counts of numeric columns when the data is small (``exact_max_rows``) or the column is
-  discrete (≈ ≤ 20 distinct values).
+  discrete (≤ 20 distinct values); KLL sketches (``kll_sketch_agg_double``) of the other numeric columns
+  over a uniform Bernoulli sample of about ``sample_size`` present values each; HLL distinct counts
+  where no table gives them. :mod:`.scans` explains (with measurements) why the work is split so.
 
-**Exact vs sketch mode** (per numeric column): exact when its value counts came from scan 2 — then
+**Exact vs sketch mode** (per numeric column): exact when its value counts came from a table — then
 every CDF statistic equals SciPy's on the raw data; otherwise sketch mode: the KLL sketch's retained
-items with their weights, whose CDF error is the KLL normalized rank error (Apache DataSketches'
-published table: about 1.65 % at k = 200, 0.5 % at k = 800, with 99 % confidence; ``sketch_k``).
+items with their weights (scaled to the column's count). Its CDF error is the KLL normalized rank error
+(Apache DataSketches' published table: about 1.65 % at k = 200, 0.5 % at k = 800, with 99 %
+confidence; ``sketch_k``) plus, when the column was sampled (more than ``sample_size`` present values),
+the sampling error of the empirical CDF of ``S`` uniform draws, which the Dvoretzky–Kiefer–Wolfowitz
+inequality (with Massart's constant, 1990) bounds by ``sqrt(ln(2/α) / (2S))`` with probability 1 − α:
+0.0036 at S = 200 000 and α = 0.01. Moments, counts, min and max are always exact (job 1).
 Categorical columns are always exact; columns above ``max_categories`` get no table (marked
-``truncated``) and are skipped by drift.
+``truncated``, HLL distinct count) and are skipped by drift.
 """
 
 from __future__ import annotations
@@ -39,12 +43,18 @@ from spark_mlops.quality.profiles.distributions import (
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.quality.profiles.kll import decode_kll_doubles
-from spark_mlops.spark import job_description
+from spark_mlops.quality.profiles.kll import KllSketch, decode_kll_doubles
+from spark_mlops.quality.profiles.scans import (
+    bitmap_words,
+    distinct_from_bitmap,
+    distribution_job,
+    moments_job,
+)
 
 __all__ = [
     "DEFAULT_EXACT_MAX_ROWS",
     "DEFAULT_MAX_CATEGORIES",
+    "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SKETCH_K",
     "DatasetProfile",
     "inferred_type",
@@ -56,9 +66,10 @@ log = logging.getLogger(__name__)
 DEFAULT_EXACT_MAX_ROWS = 10_000
 DEFAULT_SKETCH_K = 200
 DEFAULT_MAX_CATEGORIES = 1000
-# HLL (≈ 1.6 % relative error) may under-count: collect tables slightly above the cut.
-_HLL_MARGIN = 1.15
-_HLL_LG_K = 12
+#: Sketch mode reads a uniform sample of about this many present values per numeric column.
+DEFAULT_SAMPLE_SIZE = 200_000
+# The bitmap estimate (≈ 3 % error at the cut) may under-count: tabulate slightly above the cut.
+_ESTIMATE_MARGIN = 1.15
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _INTEGRAL = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -116,10 +127,13 @@ def profile_columns(
     exact_max_rows: int = DEFAULT_EXACT_MAX_ROWS,
     sketch_k: int = DEFAULT_SKETCH_K,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    numeric_distinct: bool = False,
+    seed: int = 42,
     label: str = "profile columns",
     extra: Sequence[Column] = (),
 ) -> DatasetProfile:
-    """Distributions of ``columns`` (default: every numeric, string and boolean column) in ≤ 2 scans.
+    """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs.
 
     Args:
         df: The data.
@@ -127,9 +141,14 @@ def profile_columns(
         exact_max_rows: Up to this many rows, numeric columns use exact value counts.
         sketch_k: KLL ``k`` of sketch mode (8..65535; larger is more accurate and slower).
         max_categories: Categorical columns with more distinct values get no frequency table.
+        sample_size: Sketch mode reads about this many present values per numeric column (a uniform
+            Bernoulli sample; all of them when a column has fewer).
+        numeric_distinct: Also estimate the distinct count of continuous numeric columns (HLL over
+            every row; the column profiler wants it, baselines and drift do not).
+        seed: Seed of the sample.
         label: Spark job description prefix.
-        extra: More aggregate expressions for scan 1 (e.g. a profiler's type counts), aliased with a
-            ``x_`` prefix so they cannot clash with the profile's own aliases.
+        extra: More declarative aggregate expressions for job 1 (e.g. a profiler's type counts),
+            aliased with a ``x_`` prefix so they cannot clash with the profile's own aliases.
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -139,6 +158,8 @@ def profile_columns(
         raise InvalidArgumentError(f"sketch_k: expected 8..65535, got {sketch_k}")
     if max_categories < 1 or exact_max_rows < 0:
         raise InvalidArgumentError("max_categories, exact_max_rows: expected positive numbers")
+    if sample_size < 1:
+        raise InvalidArgumentError(f"sample_size: expected a positive number of rows, got {sample_size}")
     types = {f.name: inferred_type(f.dataType) for f in df.schema.fields}
     spark_types = {f.name: f.dataType for f in df.schema.fields}
     if columns is None:
@@ -155,138 +176,110 @@ def profile_columns(
                     f"columns: column '{name}' has type {spark_types[name].simpleString()}; "
                     "drift needs a numeric, string or boolean column"
                 )
-    numeric = [n for n in names if types[n] in ("Integral", "Fractional")]
-    # Each numeric column is cast (and NaN → NULL) once in a projection below the aggregate, not once
-    # per aggregate expression; the original columns stay visible to the caller's ``extra``.
-    values = {name: f"__profile_v{i}" for i, name in enumerate(names) if name in numeric}
-    source = df.select("*", *[_as_double(name, spark_types[name]).alias(v) for name, v in values.items()])
-    # Four aggregates per numeric column: the KLL sketch also carries the exact present count, min and
-    # max, and the mean is sum ÷ count (what Spark's avg computes), so count/min/max/avg add nothing.
-    exprs: list[Column] = [F.count(F.lit(1)).alias("n"), *extra]
-    for i, name in enumerate(names):
-        if name in numeric:
-            x = F.col(values[name])
-            exprs += [
-                F.sum(x).alias(f"s{i}"),
-                F.var_pop(x).alias(f"v{i}"),
-                _distinct(F.when(x.isNotNull(), F.xxhash64(x))).alias(f"d{i}"),
-                F.kll_sketch_agg_double(x, F.lit(sketch_k)).alias(f"q{i}"),
-            ]
-        else:
-            text = _col(name).cast("string")
-            exprs += [F.count(text).alias(f"c{i}"), _distinct(text).alias(f"d{i}")]
-    with job_description(df.sparkSession, f"{label}: moments and sketches of {len(names)} columns"):
-        row = source.agg(*exprs).collect()[0]  # a global aggregation always returns one row
+    numeric = {i: f"__profile_v{i}" for i, n in enumerate(names) if types[n] in ("Integral", "Fractional")}
+    categorical = {i: f"__profile_v{i}" for i in range(len(names)) if i not in numeric}
+    # Each column is cast (and NaN → NULL) once in a projection below the aggregates; the original
+    # columns stay visible to the caller's ``extra``.
+    values = [_as_double(names[i], spark_types[names[i]]).alias(v) for i, v in numeric.items()] + [
+        _col(names[i]).cast("string").alias(v) for i, v in categorical.items()
+    ]
+    source = df.select("*", *values)
+    words = bitmap_words(max_categories)
+    row = moments_job(source, numeric, categorical, words, extra, label)
     n = int(row["n"])
-    approx = {name: int(row[f"d{i}"]) for i, name in enumerate(names)}
-    sketches = {
-        i: decode_kll_doubles(row[f"q{i}"]) if row[f"q{i}"] is not None else None
-        for i, name in enumerate(names)
-        if name in numeric
-    }
-    exact_numeric = n <= exact_max_rows
-    wanted: dict[int, str] = {}
+    present = {i: int(row[f"c{i}"]) for i in range(len(names))}
+    tables: dict[int, tuple[str, bool]] = {}
+    kll: dict[int, tuple[str, float]] = {}
+    hll: dict[int, tuple[str, bool]] = {}
+    for i, v in numeric.items():
+        bits = bin(int(row[f"b{i}"] or 0) & (2**64 - 1)).count("1")  # a lower bound of distinct values
+        if n <= exact_max_rows or bits <= DISCRETE_MAX_DISTINCT:
+            tables[i] = (v, True)
+        elif present[i]:
+            kll[i] = (v, min(1.0, sample_size / present[i]))
+            if numeric_distinct:
+                hll[i] = (v, True)
+    for j, v in categorical.items():
+        estimate = distinct_from_bitmap([row[f"b{j}_{k}"] for k in range(words)])
+        if estimate <= max_categories * _ESTIMATE_MARGIN:
+            tables[j] = (v, False)
+        else:
+            hll[j] = (v, False)
+    cells = distribution_job(source, tables, kll, hll, sketch_k=sketch_k, seed=seed, label=label)
+    counted: dict[int, dict[object, int]] = {i: {} for i in tables}
+    sketches: dict[int, KllSketch] = {}
+    approx: dict[int, int] = {}
+    for r in cells:
+        if r["packed"] is None:
+            counted[int(r["i"])][r["d"] if r["s"] is None else r["s"]] = int(r["c"])
+            continue
+        for item in r["packed"]:
+            if item["kind"] == 1 and item["q"] is not None:
+                sketches[int(item["i"])] = decode_kll_doubles(item["q"])
+            elif item["kind"] == 2:
+                approx[int(item["i"])] = int(item["c"])
+    for i in tables:
+        approx[i] = len(counted[i])
+    result: dict[str, ColumnDistribution] = {}
     truncated: dict[str, int] = {}
     for i, name in enumerate(names):
-        if name in numeric:
-            if exact_numeric or approx[name] <= DISCRETE_MAX_DISTINCT * _HLL_MARGIN:
-                wanted[i] = name
-        elif approx[name] <= max_categories * _HLL_MARGIN:
-            wanted[i] = name
-        else:
-            truncated[name] = approx[name]
-    tables = _frequency_tables(df, wanted, numeric, spark_types, label) if wanted else {}
-    result: dict[str, ColumnDistribution] = {}
-    for i, name in enumerate(names):
-        if name not in numeric:
-            present = int(row[f"c{i}"])
-            counts = {str(k): int(v) for k, v in tables.get(i, {}).items()}
+        if i in categorical:
+            cut = i not in tables
+            if cut:
+                truncated[name] = approx[i]
+            counts = {str(k): c for k, c in counted.get(i, {}).items()}
             result[name] = CategoricalDistribution(
-                counts, n - present, name in truncated, present, truncated.get(name)
-            )
-            continue
-        sketch = sketches[i]
-        present = sketch.n if sketch is not None else 0
-        total = _f(row[f"s{i}"]) if present else 0.0
-        moments = (
-            total / present if present else math.nan,
-            math.sqrt(max(0.0, _f(row[f"v{i}"]))),
-            sketch.minimum if sketch is not None else math.nan,
-            sketch.maximum if sketch is not None else math.nan,
-            total,
-        )
-        integral = types[name] == "Integral"
-        if i in tables:
-            vals = tables[i]
-            points = np.array(list(vals.keys()), dtype=float)
-            weights = np.array(list(vals.values()), dtype=float)
-            result[name] = NumericDistribution.from_points(
-                points,
-                weights,
-                missing=n - present,
-                exact=True,
-                integral=integral,
-                moments=moments,
-                count=present,
+                counts, n - present[i], cut, present[i], approx[i] if cut else None
             )
         else:
-            points, weights = sketch.weighted_items() if sketch else (np.zeros(0), np.zeros(0))
-            result[name] = NumericDistribution.from_points(
-                points,
-                weights,
-                missing=n - present,
-                exact=False,
-                integral=integral,
-                moments=moments,
-                count=present,
-                distinct=approx[name],
-            )
-    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "d", "q")}
-    extra_values = {k: v for k, v in row.asDict().items() if k not in own}
-    return DatasetProfile(n, result, types, truncated, approx, extra_values)
+            integral = types[name] == "Integral"
+            dist = _numeric(row, i, n, present[i], counted.get(i), sketches.get(i), approx.get(i), integral)
+            result[name] = dist
+    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "lo", "hi", "b")}
+    own |= {f"b{j}_{k}" for j in categorical for k in range(words)}
+    extra_values = {k: v for k, v in row.items() if k not in own}
+    by_name = {names[i]: c for i, c in approx.items()}
+    return DatasetProfile(n, result, types, truncated, by_name, extra_values)
 
 
-def _distinct(values: Column) -> Column:
-    # DataSketches HLL (lgK 12: ≈ 1.6 % relative standard error, 1.04/√4096 — Flajolet et al. 2007)
-    # costs about a third of the CPU of approx_count_distinct's HLL++ (5 %) on Spark 4.2 (measured:
-    # 1.6 s vs 4.5 s for 50 columns × 300k rows). Doubles go in as their 64-bit xxhash (NULL stays
-    # NULL, not counted).
-    return F.hll_sketch_estimate(F.hll_sketch_agg(values, F.lit(_HLL_LG_K)))
-
-
-def _frequency_tables(
-    df: DataFrame,
-    wanted: dict[int, str],
-    numeric: list[str],
-    spark_types: dict[str, T.DataType],
-    label: str,
-) -> dict[int, dict[object, int]]:
-    structs = []
-    for i, name in wanted.items():
-        if name in numeric:
-            structs.append(
-                F.struct(
-                    F.lit(i).alias("i"),
-                    F.lit(None).cast("string").alias("s"),
-                    _as_double(name, spark_types[name]).alias("d"),
-                )
-            )
-        else:
-            structs.append(
-                F.struct(
-                    F.lit(i).alias("i"),
-                    _col(name).cast("string").alias("s"),
-                    F.lit(None).cast("double").alias("d"),
-                )
-            )
-    stacked = df.select(F.inline(F.array(*structs))).where("s IS NOT NULL OR d IS NOT NULL")
-    with job_description(df.sparkSession, f"{label}: frequency tables of {len(wanted)} columns"):
-        rows = stacked.groupBy("i", "s", "d").count().collect()
-    tables: dict[int, dict[object, int]] = {}
-    for r in rows:
-        key = r["d"] if r["s"] is None else r["s"]
-        tables.setdefault(int(r["i"]), {})[key] = int(r["count"])
-    return tables
+def _numeric(
+    row: dict[str, Any],
+    i: int,
+    n: int,
+    present: int,
+    table: dict[object, int] | None,
+    sketch: KllSketch | None,
+    distinct: int | None,
+    integral: bool,
+) -> NumericDistribution:
+    total = _f(row[f"s{i}"]) if present else 0.0
+    moments = (
+        total / present if present else math.nan,  # what Spark's avg computes
+        math.sqrt(max(0.0, _f(row[f"v{i}"]))),
+        _f(row[f"lo{i}"]),
+        _f(row[f"hi{i}"]),
+        total,
+    )
+    if table is not None:
+        points = np.array(list(table.keys()), dtype=float)
+        weights = np.array(list(table.values()), dtype=float)
+        exact = True
+    elif sketch is not None and sketch.n:
+        points, weights = sketch.weighted_items()
+        weights = weights * (present / sketch.n)  # a sample's sketch: scale to the column's count
+        exact = False
+    else:
+        points, weights, exact = np.zeros(0), np.zeros(0), present == 0
+    return NumericDistribution.from_points(
+        points,
+        weights,
+        missing=n - present,
+        exact=exact,
+        integral=integral,
+        moments=moments,
+        count=present,
+        distinct=distinct,
+    )
 
 
 def _f(value: object) -> float:
