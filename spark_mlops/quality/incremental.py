@@ -161,12 +161,22 @@ def incremental_metrics(
     source: TableVersion,
     analyzers: Sequence[Analyzer],
     repository: DeltaStateRepository,
+    data: DataFrame | None = None,
 ) -> tuple[dict[Analyzer, Metric], IncrementalInfo]:
     """Metrics of ``analyzers`` on ``source``, scanning only appended files when possible.
 
     The states of ``source.version`` are stored afterwards, so the next run can continue from them.
+
+    Args:
+        spark: The session.
+        source: The table and the version to verify.
+        analyzers: The analyzers.
+        repository: Where the states are stored.
+        data: ``source`` already read (e.g. by ``VerificationSuite.on_delta``), so it is not resolved
+            again; default: read it here.
     """
-    data = _read_version(spark, source)
+    if data is None:
+        data = _read_version(spark, source)
     run = _split(analyzers, data)
     stored = repository.latest(source.table, run.stateful_specs)
     previous = None if stored is None else stored[0]
@@ -301,19 +311,19 @@ def _groupings(
         try:
             if previous is None:
                 path, appends = repository.frequency_table(source.table, plans), 0
-                version, summaries = build_hashed(spark, path, plans, data)
+                version, files, summaries = build_hashed(spark, path, plans, data)
             else:
                 before = {plan.group_id: _stored(previous, members[0]) for plan, members in hashed}
                 first = before[plans[0].group_id]
                 assert first is not None
-                version, changes = append_hashed(spark, first, plans, data)
+                version, files, changes = append_hashed(spark, first, plans, data)
                 summaries = {}
                 for gid, change in changes.items():
                     old = before[gid]
                     assert old is not None and old.summary is not None
                     summaries[gid] = old.summary + change
                 path, appends = first.path, first.appends + 1
-                version, appends = compact_if_due(spark, path, version, appends, HASH_KEYS)
+                version, appends, files = compact_if_due(spark, path, version, appends, HASH_KEYS, files)
         except ConcurrentGroupingWriteError:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. an ANSI error in a where at run time
@@ -322,7 +332,7 @@ def _groupings(
         else:
             for plan, members in hashed:
                 summary = summaries[plan.group_id]
-                keep(members, StoredGrouping(path, version, appends, summary), summary)
+                keep(members, StoredGrouping(path, version, appends, summary, files), summary)
     for plan, members in valued:
         try:
             if previous is None:
@@ -333,7 +343,7 @@ def _groupings(
                 assert old is not None
                 version, summary = append_valued(spark, plan, old, data)
                 path, appends = old.path, old.appends + 1
-                version, appends = compact_if_due(spark, path, version, appends, plan.keys)
+                version, appends, _ = compact_if_due(spark, path, version, appends, plan.keys)
         except ConcurrentGroupingWriteError:
             raise
         except Exception as exc:  # noqa: BLE001

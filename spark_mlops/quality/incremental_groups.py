@@ -9,9 +9,13 @@ summary is stored with the state and corrected from those groups:
    ``(g, h, h2, cnt)`` — a blind append, never a MERGE that rewrites the big table; a group's count is
    the sum of its rows. All hashed groupings of a run share one table (``g`` names the grouping), so a
    run makes one commit and one correction job however many groupings it has;
-2. the new counts ``c`` of the touched groups are read with a semi-join of the table against the
-   broadcast appended keys (no shuffle of the big side); the appended counts ``d`` give ``o = c − d``;
-3. rows += Σd, groups += #(o = 0), singletons += #(c = 1) − #(o = 1), Σ c·ln c += Σ (c·ln c − o·ln o).
+2. the old counts ``o`` of the touched groups are read from the files the table had *before* this
+   append (their list is kept with the state, so no Delta snapshot is rebuilt and no file listed) with a
+   broadcast hash join on ``h`` alone — a single long key, Spark's fastest join path — and ``h2`` as a
+   residual condition; only ``h``, ``h2`` and ``cnt`` are read, never ``g``: both hashes are salted with
+   the grouping id, so keys of different groupings differ (no shuffle of the big side);
+3. with ``c = o + d`` (``d`` the appended count): rows += Σd, groups += #(o = 0),
+   singletons += #(c = 1) − #(o = 1), Σ c·ln c += Σ (c·ln c − o·ln o).
 
 Groups are keyed by two independent 64-bit hashes of the values (NULL-aware), as the engine's hashed
 uniqueness; different values share a key only if both hashes collide (≈ n²/2¹²⁹). Every
@@ -50,6 +54,7 @@ from spark_mlops.spark import job_description
 
 __all__ = [
     "COMPACT_AFTER",
+    "LAYOUT",
     "ConcurrentGroupingWriteError",
     "GroupingPlan",
     "StoredGrouping",
@@ -68,6 +73,9 @@ COMPACT_AFTER = 32
 #: Largest number of appended groups whose keys are broadcast for the semi-join (24 bytes each).
 BROADCAST_KEYS = 2_000_000
 HASH_KEYS = ("g", "h", "h2")
+#: Layout of stored grouping states; states of another layout are rebuilt by a full scan.
+#: 2: hashes salted with the grouping id and the table's file list kept with the state.
+LAYOUT = 2
 _SECOND_SALT = 0x5EED_C0FF_EE15_D00D
 _MAX_MASK_COLUMNS = 62
 _EMPTY = GroupSummary(0, 0, 0, 0.0, 0)
@@ -125,8 +133,10 @@ class GroupingPlan:
         present = reduce(lambda a, b: a | b, [column(c).isNotNull() for c in self.columns])
         # Deequ drops rows whose grouping columns are all NULL; no hashed member needs their count.
         scoped = df.where(present if self.where is None else present & in_scope(self.where))
-        h = F.xxhash64(mask, *values).alias("h")
-        h2 = F.xxhash64(F.lit(_SECOND_SALT), mask, *values).alias("h2")
+        # Salted with the grouping id: the correction joins on (h, h2) without reading g.
+        salt = int(self.group_id[:15], 16)
+        h = F.xxhash64(F.lit(salt), mask, *values).alias("h")
+        h2 = F.xxhash64(F.lit(salt ^ _SECOND_SALT), mask, *values).alias("h2")
         counted = scoped.groupBy(h, h2).agg(F.count(F.lit(1)).alias(COUNT))
         return counted.select(F.lit(self.group_id).alias("g"), "h", "h2", COUNT)
 
@@ -140,12 +150,15 @@ class StoredGrouping:
         table_version: Its version holding exactly the counts of the verified source version.
         appends: Appends since the table was last written with one row per group.
         summary: The running summary (hashed groupings only; value-keyed ones are re-summarized).
+        files: The table's data files at ``table_version``, relative to ``path`` (hashed groupings;
+            read directly, so a run never rebuilds the table's Delta snapshot).
     """
 
     path: str
     table_version: int
     appends: int = 0
     summary: GroupSummary | None = None
+    files: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form stored as the state of every analyzer of the grouping."""
@@ -155,16 +168,18 @@ class StoredGrouping:
         )
         return {
             "type": "DeltaGrouping",
+            "layout": LAYOUT,
             "path": self.path,
             "table_version": self.table_version,
             "appends": self.appends,
             "summary": summary,
+            "files": list(self.files),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoredGrouping | None:
-        """Inverse of :meth:`to_json`; None for another state type (e.g. an older layout)."""
-        if data.get("type") != "DeltaGrouping":
+        """Inverse of :meth:`to_json`; None for another state type or an older layout."""
+        if data.get("type") != "DeltaGrouping" or data.get("layout") != LAYOUT:
             return None
         summary = data.get("summary")
         return cls(
@@ -172,6 +187,7 @@ class StoredGrouping:
             int(data["table_version"]),
             int(data.get("appends", 0)),
             None if summary is None else summary_from_row(summary),
+            tuple(str(f) for f in data.get("files", ())),
         )
 
 
@@ -202,26 +218,47 @@ def stored_summary(spark: SparkSession, plan: GroupingPlan, stored: StoredGroupi
     return _valued_summary(spark, plan, stored.path, stored.table_version)
 
 
+def _added_files(spark: SparkSession, path: str, version: int) -> tuple[str, ...]:
+    """The data files commit ``version`` of the table at ``path`` added, relative to ``path``."""
+    prefix = f"{path}/"
+    return tuple(
+        p[len(prefix) :] if p.startswith(prefix) else p for p, _ in commit_adds(spark, path, version)
+    )
+
+
+def _hashed_files(spark: SparkSession, path: str, files: Sequence[str]) -> DataFrame:
+    """The rows of the given data files of a hashed table (plain Parquet: no Delta snapshot, no listing)."""
+    return spark.read.schema(_HASHED_SCHEMA).parquet(*[f if "://" in f else f"{path}/{f}" for f in files])
+
+
 def build_hashed(
     spark: SparkSession, path: str, plans: Sequence[GroupingPlan], data: DataFrame
-) -> tuple[int, dict[str, GroupSummary]]:
+) -> tuple[int, tuple[str, ...], dict[str, GroupSummary]]:
     """Count every group of every hashed plan of ``data`` into a fresh table (overwrite); the table
-    version and each grouping's summary (two Spark jobs for all groupings)."""
+    version, its files and each grouping's summary (two Spark jobs for all groupings)."""
     union = reduce(DataFrame.unionByName, [plan.counts(data) for plan in plans])
     with job_description(spark, f"spark_mlops: frequency table of {len(plans)} groupings"):
         union.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
     version = _committed(spark, path, None)
-    with job_description(spark, f"spark_mlops: summaries of {len(plans)} groupings"):
-        rows = _read(spark, path, version).groupBy("g").agg(*summary_aggregates(F.col(COUNT), F.lit(False)))
-        found = {r[0]: summary_from_row(list(r)[1:]) for r in rows.collect()}
-    return version, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
+    files = _added_files(spark, path, version)
+    found: dict[str, GroupSummary] = {}
+    if files:
+        with job_description(spark, f"spark_mlops: summaries of {len(plans)} groupings"):
+            rows = (
+                _hashed_files(spark, path, files)
+                .groupBy("g")
+                .agg(*summary_aggregates(F.col(COUNT), F.lit(False)))
+                .collect()
+            )
+        found = {r[0]: summary_from_row(list(r)[1:]) for r in rows}
+    return version, files, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
 
 
 def append_hashed(
     spark: SparkSession, stored: StoredGrouping, plans: Sequence[GroupingPlan], appended: DataFrame
-) -> tuple[int, dict[str, GroupSummary]]:
-    """Append the counts of ``appended`` to the shared hashed table; the new table version and, per
-    grouping, the summary *change* (to add to the stored summary).
+) -> tuple[int, tuple[str, ...], dict[str, GroupSummary]]:
+    """Append the counts of ``appended`` to the shared hashed table; the new table version, its files
+    and, per grouping, the summary *change* (to add to the stored summary).
 
     Raises:
         ConcurrentGroupingWriteError: another run appended to the same table at the same time.
@@ -231,38 +268,43 @@ def append_hashed(
         union.write.format("delta").mode("append").save(stored.path)
     version = _committed(spark, stored.path, stored.table_version + 1)
     adds = commit_adds(spark, stored.path, version)
-    if not adds:
-        return version, {plan.group_id: _EMPTY for plan in plans}
-    keys = list(HASH_KEYS)
-    added = spark.read.schema(_HASHED_SCHEMA).parquet(
-        *[path for path, _ in adds]
-    )  # this run's rows: one per touched group
-    probe = added.select(*keys)
-    if sum(BROADCAST_KEYS + 1 if rows is None else rows for _, rows in adds) <= BROADCAST_KEYS:
-        probe = F.broadcast(probe)
+    added = _added_files(spark, stored.path, version)
+    files = (*stored.files, *added)
+    if not added:
+        return version, files, {plan.group_id: _EMPTY for plan in plans}
+    small = sum(BROADCAST_KEYS + 1 if rows is None else rows for _, rows in adds) <= BROADCAST_KEYS
+    change = _summary_change(_hashed_files(spark, stored.path, added), stored, small)
+    with job_description(spark, f"spark_mlops: summary corrections of {len(plans)} groupings"):
+        found = {r[0]: summary_from_row([*list(r)[1:], 0]) for r in change.collect()}
+    return version, files, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
+
+
+def _summary_change(added: DataFrame, stored: StoredGrouping, broadcast: bool) -> DataFrame:
+    """Per grouping ``g``: the change of rows, groups, singletons and Σ c·ln c caused by the appended
+    counts ``added`` (one row per touched group), given the table's files before the append."""
     zero = F.lit(0).cast("long")
-    new = (
-        _read(spark, stored.path, version)
-        .join(probe, keys, "left_semi")
-        .select(*keys, zero.alias("d"), COUNT)
-    )
-    both = (
-        added.select(*keys, F.col(COUNT).alias("d"), zero.alias(COUNT))
-        .unionByName(new)
-        .groupBy(*keys)
-        .agg(F.sum("d").alias("d"), F.sum(COUNT).alias("c"))
-    )
-    d, c = F.col("d"), F.col("c")
-    o = c - d
-    change = both.groupBy("g").agg(
+    appended = added.select("g", "h", "h2", F.col(COUNT).alias("d"), zero.alias("o"))
+    if stored.files:
+        spark = added.sparkSession
+        probe = added.select(F.col("h").alias("ah"), F.col("h2").alias("ah2"), F.col("g").alias("ag"))
+        if broadcast:
+            probe = F.broadcast(probe)
+        old = _hashed_files(spark, stored.path, stored.files).select("h", "h2", COUNT)
+        # Equi-join on h only (one long key); the xor keeps h2 a residual condition, not a second key.
+        on = (F.col("h") == F.col("ah")) & (F.col("h2").bitwiseXOR(F.col("ah2")) == 0)
+        matched = old.join(probe, on).select(
+            F.col("ag").alias("g"), "h", "h2", zero.alias("d"), F.col(COUNT).alias("o")
+        )
+        appended = appended.unionByName(matched)
+    both = appended.groupBy("g", "h", "h2").agg(F.sum("d").alias("d"), F.sum("o").alias("o"))
+    d, o = F.col("d"), F.col("o")
+    c = o + d
+    return both.groupBy("g").agg(
         F.sum(d),
         F.count_if(o == 0),
         F.count_if(c == 1) - F.count_if(o == 1),
         F.sum(c * F.ln(c) - F.when(o > 0, o * F.ln(o)).otherwise(F.lit(0.0))),
     )
-    with job_description(spark, f"spark_mlops: summary corrections of {len(plans)} groupings"):
-        found = {r[0]: summary_from_row([*list(r)[1:], 0]) for r in change.collect()}
-    return version, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
 
 
 def build_valued(
@@ -292,14 +334,24 @@ def append_valued(
 
 
 def compact_if_due(
-    spark: SparkSession, path: str, version: int, appends: int, keys: Sequence[str]
-) -> tuple[int, int]:
+    spark: SparkSession,
+    path: str,
+    version: int,
+    appends: int,
+    keys: Sequence[str],
+    files: Sequence[str] | None = None,
+) -> tuple[int, int, tuple[str, ...]]:
     """After ``COMPACT_AFTER`` appends, rewrite a frequency table with one row per group (so reads stay
-    proportional to the groups); the table version and the appends since the last rewrite."""
+    proportional to the groups); the table version, the appends since the last rewrite and the table's
+    files (given as ``files`` for a hashed table, which is read from them; empty for value-keyed ones)."""
     if appends < COMPACT_AFTER:
-        return version, appends
+        return version, appends, tuple(files or ())
+    if files is not None and not files:  # a hashed table without rows: nothing to rewrite
+        return version, 0, ()
     log.info("compacting frequency table %s after %d appends", path, appends)
+    table = _read(spark, path, version) if files is None else _hashed_files(spark, path, files)
     with job_description(spark, "spark_mlops: compact a frequency table"):
-        grouped = _read(spark, path, version).groupBy(*keys).agg(F.sum(COUNT).alias(COUNT))
+        grouped = table.groupBy(*keys).agg(F.sum(COUNT).alias(COUNT))
         grouped.write.format("delta").mode("overwrite").save(path)
-    return _committed(spark, path, version + 1), 0
+    version = _committed(spark, path, version + 1)
+    return version, 0, (() if files is None else _added_files(spark, path, version))

@@ -188,7 +188,9 @@ class VerificationSuite:
         if self._state_repository is not None:
             if self._source is None:
                 raise InvalidArgumentError("incremental: needs a Delta table; call on_delta(table) first")
-            metrics, info = incremental_metrics(self.spark, self._source, analyzers, self._state_repository)
+            metrics, info = incremental_metrics(
+                self.spark, self._source, analyzers, self._state_repository, data=data
+            )
             plain = self._evaluate(metrics)
             fields = {f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)}
             result: VerificationResult = IncrementalVerificationResult(**fields, incremental=info)
