@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -138,14 +139,16 @@ def _write(
     ratio: float,
 ) -> None:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    git = ["git", "rev-parse", "--short", "HEAD"]
+    commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip() or "?"
     before, after = ("/".join(f"{x:.1f}" for x in load) for load in (load_before, load_after))
     share = f"{args.append_share:.0%}"
     full_jobs, inc_jobs = jobs["full verification"], jobs["incremental verification"]
     lines = [
         f"# Incremental vs full verification ({args.rows:,} rows + {appended:,}-row appends)",
         "",
-        f"Run {now} by `bench/incremental.py` on {os.cpu_count()} cores; load average (1/5/15 min) "
-        f"{before} before, {after} after.",
+        f"Run {now} by `bench/incremental.py` at commit {commit} on {os.cpu_count()} cores; "
+        f"load average (1/5/15 min) {before} before, {after} after.",
         "Seed review suite (size, completeness, uniqueness of review_id, min/max/mean, containment, "
         f"non-negative); {args.repeat} rounds, each appends {share} and times both on the new version.",
         "",
