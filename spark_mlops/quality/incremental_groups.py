@@ -218,12 +218,14 @@ def stored_summary(spark: SparkSession, plan: GroupingPlan, stored: StoredGroupi
     return _valued_summary(spark, plan, stored.path, stored.table_version)
 
 
-def _added_files(spark: SparkSession, path: str, version: int) -> tuple[str, ...]:
-    """The data files commit ``version`` of the table at ``path`` added, relative to ``path``."""
+def _added_files(
+    spark: SparkSession, path: str, version: int, adds: list[tuple[str, int | None]] | None = None
+) -> tuple[str, ...]:
+    """The data files commit ``version`` of the table at ``path`` added (``adds`` if already read),
+    relative to ``path``."""
     prefix = f"{path}/"
-    return tuple(
-        p[len(prefix) :] if p.startswith(prefix) else p for p, _ in commit_adds(spark, path, version)
-    )
+    found = commit_adds(spark, path, version) if adds is None else adds
+    return tuple(p[len(prefix) :] if p.startswith(prefix) else p for p, _ in found)
 
 
 def _hashed_files(spark: SparkSession, path: str, files: Sequence[str]) -> DataFrame:
@@ -268,7 +270,7 @@ def append_hashed(
         union.write.format("delta").mode("append").save(stored.path)
     version = _committed(spark, stored.path, stored.table_version + 1)
     adds = commit_adds(spark, stored.path, version)
-    added = _added_files(spark, stored.path, version)
+    added = _added_files(spark, stored.path, version, adds)
     files = (*stored.files, *added)
     if not added:
         return version, files, {plan.group_id: _EMPTY for plan in plans}
