@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -82,6 +83,11 @@ def get_spark(
     jars = delta_jars()
     settings: dict[str, Any] = dict(LOCAL_DEFAULTS)
     settings.update(conf or {})
+    if not os.environ.get("PYSPARK_PYTHON") and (master or "local").startswith("local"):
+        # Python workers of a local session run on this machine: use this interpreter (and its
+        # NumPy/PyArrow, which the engine's unique-key path needs), not whatever `python3` is on PATH.
+        # (PySpark reads the variable, not spark.pyspark.python, when it starts the context.)
+        os.environ["PYSPARK_PYTHON"] = sys.executable
     existing = [j for j in str(settings.get("spark.jars", "")).split(",") if j]
     settings["spark.jars"] = ",".join([str(j) for j in jars] + existing)
     builder = SparkSession.builder.appName(app_name).master(master or "local[*]")

@@ -1,18 +1,17 @@
 """Grouping analyzers: one Spark job per distinct (grouping columns, where), shared by all of them.
 
-Exact uniqueness without grouping on wide values: rows are grouped on a 128-bit key, the pair of two
-independently seeded 64-bit ``xxhash64`` of the grouping columns (NULL-aware: a NULL bitmask is hashed
-in, so ``(NULL, "a")`` and ``("a", NULL)`` differ), and the per-key counts are summarized in the same
-job. The shuffle carries two longs of key and a count per group instead of the values, which is what
-makes it faster than ``groupBy(col).count()``: 1.3–1.9× on ~70-character ids on a loaded 2-core box
-(``bench/results/uniqueness.md``).
+Two exact paths for the hashed analyzers (Uniqueness, Distinctness, UniqueValueRatio, CountDistinct,
+Entropy), neither of which shuffles the values themselves:
 
-Exactness: two different values are counted as one only if they collide on both 64-bit hashes, i.e. on
-all 128 bits (probability ≈ n²/2¹²⁹ — for 10⁹ distinct values about 10⁻²¹). That is the guarantee the
-previous design (group on one hash, re-count the groups whose second hash varied) also gave: there, too,
-only a collision on both hashes went unseen. A per-group witness (min/max of a further hash) would let
-the engine re-count such groups on the real values, but it doubled the cost of the group-by in our
-measurements (no faster than ``groupBy(col).count()``), so the key carries the second hash instead.
+* **Large, nearly unique keys** (ids; decided by the plan's size estimate and a small probe):
+  :mod:`.unique_keys` — one 64-bit hash per row, counted per shuffle partition, and only the hashes
+  seen more than once re-counted on the real values. Exact whatever the hash does; ≈ 2× faster than
+  ``groupBy(col).count()`` on 10 M ids (``bench/results/uniqueness.md``). Two or three jobs.
+* **Everything else**: rows are grouped on a 128-bit key, the pair of two independently seeded 64-bit
+  ``xxhash64`` of the grouping columns (NULL-aware: a NULL bitmask is hashed in, so ``(NULL, "a")`` and
+  ``("a", NULL)`` differ), and the per-key counts are summarized in the same job (Spark's map-side
+  combine keeps low-cardinality keys cheap). Two different values are counted as one only if they
+  collide on all 128 bits (probability ≈ n²/2¹²⁹ — for 10⁹ distinct values about 10⁻²¹). One job.
 
 Groupings that need the values themselves (Histogram's bins, MutualInformation's marginals) group on
 the real values instead; they are usually low-cardinality.
@@ -37,6 +36,7 @@ from spark_mlops.quality.analyzers.grouping import (
     summary_from_row,
 )
 from spark_mlops.quality.engine.errors import failure_message
+from spark_mlops.quality.engine.unique_keys import exact_unique_summary, looks_unique
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.spark import job_description
 
@@ -77,6 +77,11 @@ def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> 
     """
     first, second, any_present = _key(columns)
     scoped = df.where(any_present if where is None else any_present & in_scope(where))
+    if looks_unique(scoped, first):
+        partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
+        summary = exact_unique_summary(scoped, tuple(columns), first, partitions)
+        if summary is not None:
+            return summary
     # count(1) only: any further per-group aggregate (e.g. a min/max witness) doubles the group-by's cost.
     groups = scoped.groupBy(first.alias("h1"), second.alias("h2")).agg(F.count(F.lit(1)).alias("cnt"))
     return summary_from_row(groups.agg(*summary_aggregates(F.col("cnt"), F.lit(False))).collect()[0])

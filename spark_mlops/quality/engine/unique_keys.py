@@ -1,0 +1,129 @@
+"""Exact grouping summaries of (nearly) unique keys: count 64-bit hashes, re-count only the collisions.
+
+Why this path exists: on keys that are nearly all distinct (ids), ``groupBy(...).count()`` spends most
+of its time in Spark's map-side partial aggregation, which cannot shrink anything when every key is
+new, and then in a second hash aggregation after the shuffle. Here the rows are shuffled once as one
+64-bit ``xxhash64`` per row, and every shuffle partition counts its hashes with one NumPy sort
+(hand-written because it is ≈ 2× faster than the two Spark hash aggregations on 10 M ids,
+``bench/results/uniqueness.md``). A hash seen once is a value seen once: those rows are final.
+The few hashes seen more than once — real duplicates or hash collisions, the two cannot be told
+apart from the hash — are **re-counted on the real values** (a broadcast semi-join and a group-by
+of those rows only), so the summary is exact whatever the hash does; the tests force collisions by
+cutting the hash to 1–3 bits.
+
+It is only worth it on large, nearly unique keys, so :func:`looks_unique` decides first: the plan's
+size estimate must be large (no extra job otherwise) and the first ``PROBE_ROWS`` keys must be
+nearly all distinct (one ``limit`` job reading the first partitions). Otherwise, or if the re-count
+would be large (``MAX_RECOUNT_KEYS``), the caller uses the Spark group-by.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from spark_mlops.quality.analyzers.grouping import GroupSummary, frequencies, summarize
+from spark_mlops.spark import is_connect
+
+__all__ = ["MAX_RECOUNT_KEYS", "MIN_PLAN_BYTES", "PROBE_ROWS", "exact_unique_summary", "looks_unique"]
+
+log = logging.getLogger(__name__)
+
+#: Plans estimated below this size go straight to the Spark group-by (cheap there; no probe job).
+MIN_PLAN_BYTES = 64 * 1024 * 1024
+#: Keys read by the probe, and the share of them that must be distinct.
+PROBE_ROWS = 20_000
+PROBE_MIN_DISTINCT_SHARE = 0.99
+#: Above this many repeated hashes the re-count is no longer small: fall back to the group-by.
+MAX_RECOUNT_KEYS = 200_000
+_HASH = "h"
+
+
+def _plan_bytes(df: DataFrame) -> int | None:
+    """Catalyst's size estimate of the plan (classic sessions only; no job)."""
+    if is_connect(df.sparkSession):
+        return None
+    try:
+        size = df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()  # a Scala BigInt
+        return int(size if isinstance(size, int) else size.toString())
+    except Exception:  # noqa: BLE001 - an estimate we cannot read means "use the default path"
+        return None
+
+
+def looks_unique(scoped: DataFrame, key: Column) -> bool:
+    """Whether ``scoped`` is large and its ``key`` nearly unique (at most one small probe job)."""
+    size = _plan_bytes(scoped)
+    if size is None or size < MIN_PLAN_BYTES:
+        return False
+    probe = [r[0] for r in scoped.select(key).limit(PROBE_ROWS).collect()]
+    if len(probe) < PROBE_ROWS:
+        return False  # small after all: the group-by is cheap
+    return len(set(probe)) >= PROBE_MIN_DISTINCT_SHARE * len(probe)
+
+
+def _partition_counter(max_keys: int) -> Any:
+    """The per-partition counting function, built here so cloudpickle ships it by value (executors
+    need NumPy and PyArrow, which PySpark's Arrow functions need anyway, not this package)."""
+
+    def count(batches: Iterator[Any]) -> Iterator[Any]:
+        import numpy as np
+        import pyarrow as pa
+
+        chunks = [b.column(0).to_numpy(zero_copy_only=False) for b in batches]
+        hashes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+        keys, counts = np.unique(hashes, return_counts=True)
+        repeated = counts > 1
+        singles = int(len(keys) - repeated.sum())
+        overflow = int(repeated.sum()) > max_keys
+        # One summary row (h NULL): rows seen once, or -1 when the repeated hashes are too many to list.
+        yield pa.RecordBatch.from_arrays(
+            [pa.array([None], pa.int64()), pa.array([-1 if overflow else singles], pa.int64())],
+            names=[_HASH, "n"],
+        )
+        if not overflow and repeated.any():
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(keys[repeated]), pa.array(counts[repeated])], names=[_HASH, "n"]
+            )
+
+    return count
+
+
+def exact_unique_summary(
+    scoped: DataFrame, columns: tuple[str, ...], key: Column, partitions: int
+) -> GroupSummary | None:
+    """The exact :class:`GroupSummary` of ``columns`` over ``scoped`` (rows with a present key),
+    or None when too many hashes repeat for the re-count to be small (then use the group-by).
+
+    Args:
+        scoped: Rows in scope whose grouping columns are not all NULL.
+        columns: The grouping columns.
+        key: A 64-bit hash of the grouping columns (any hash: collisions are re-counted).
+        partitions: Shuffle partitions for the hashes.
+    """
+    counted = (
+        scoped.select(key.alias(_HASH))
+        .repartition(partitions, _HASH)
+        .mapInArrow(_partition_counter(MAX_RECOUNT_KEYS // max(partitions, 1) + 1), f"{_HASH} long, n long")
+        .collect()
+    )
+    singles = [r["n"] for r in counted if r[_HASH] is None]
+    if any(n < 0 for n in singles):
+        log.info("unique-key path: too many repeated hashes to re-count, using the group-by")
+        return None
+    repeated = [r[_HASH] for r in counted if r[_HASH] is not None]
+    if len(repeated) > MAX_RECOUNT_KEYS:
+        log.info("unique-key path: %d repeated hashes, using the group-by", len(repeated))
+        return None
+    seen_once = sum(singles)
+    summary = GroupSummary(seen_once, seen_once, seen_once, 0.0, 0)  # c = 1: c·ln c = 0
+    if repeated:
+        spark = scoped.sparkSession
+        suspects = spark.createDataFrame([(h,) for h in repeated], f"{_HASH} long")
+        rows = scoped.join(F.broadcast(suspects), key == F.col(_HASH), "left_semi")
+        summary = summary + summarize(frequencies(rows, columns, None), len(columns))
+    log.debug("unique-key path: %d values seen once, %d hashes re-counted", seen_once, len(repeated))
+    return summary

@@ -1,0 +1,113 @@
+"""The unique-key path of the grouping engine: exact against pandas, also when every hash collides."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pyspark.sql import functions as F
+from scipy.stats import entropy as scipy_entropy
+
+import spark_mlops.quality.engine.grouping as grouping_engine
+import spark_mlops.quality.engine.unique_keys as unique_keys
+from spark_mlops.quality.analyzers import CountDistinct, Distinctness, Entropy, Uniqueness, UniqueValueRatio
+from spark_mlops.quality.engine import compute_metrics
+
+
+@pytest.fixture(scope="module")
+def ids(spark):  # type: ignore[no-untyped-def]
+    # 3,000 mostly distinct ids, some repeated 2–4 times, some NULL; a second column for two-column keys.
+    rng = np.random.default_rng(11)
+    values = [f"review-{v:06d}" for v in rng.integers(0, 2_600, size=3_000)]
+    values = [None if i % 97 == 0 else v for i, v in enumerate(values)]
+    other = [None if i % 13 == 0 else int(i % 3) for i in range(3_000)]
+    pdf = pd.DataFrame({"id": values, "other": other}, dtype=object)
+    return spark.createDataFrame(list(zip(values, other, strict=True)), "id string, other int").cache(), pdf
+
+
+def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+    kept = pdf[columns].dropna(how="all").fillna("<null>").astype(str)
+    counts = kept.groupby(columns).size().to_numpy()
+    n = counts.sum()
+    return {
+        "Uniqueness": (counts == 1).sum() / n,
+        "Distinctness": len(counts) / n,
+        "UniqueValueRatio": (counts == 1).sum() / len(counts),
+        "CountDistinct": float(len(counts)),
+        "Entropy": float(scipy_entropy(counts)),
+    }
+
+
+@pytest.mark.parametrize("bits", [1, 3, 64])
+@pytest.mark.parametrize("columns", [["id"], ["id", "other"]])
+def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns) -> None:  # type: ignore[no-untyped-def]
+    # A hash cut to 1 or 3 bits makes nearly every different value collide: the re-count on the real
+    # values must still give pandas' numbers.
+    df, pdf = ids
+    present = F.col(columns[0]).isNotNull()
+    for c in columns[1:]:
+        present = present | F.col(c).isNotNull()
+    key = F.xxhash64(*[F.col(c) for c in columns]).bitwiseAND(
+        F.lit((1 << bits) - 1) if bits < 64 else F.lit(-1)
+    )
+    summary = unique_keys.exact_unique_summary(df.where(present), tuple(columns), key, partitions=3)
+    assert summary is not None
+    ref = _reference(pdf, columns)
+    assert summary.num_rows == len(pdf[columns].dropna(how="all"))
+    assert summary.num_singletons / summary.num_rows == pytest.approx(ref["Uniqueness"])
+    assert summary.num_groups == ref["CountDistinct"]
+    assert summary.null_rows == 0
+
+
+def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # Pretend the frame is large (size estimate) so the probe runs; every metric equals pandas'.
+    df, pdf = ids
+    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
+    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
+    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
+    calls: list[int] = []
+    real = unique_keys.exact_unique_summary
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grouping_engine, "exact_unique_summary", spy)
+    analyzers = [
+        Uniqueness("id"),
+        Distinctness("id"),
+        UniqueValueRatio("id"),
+        CountDistinct("id"),
+        Entropy("id"),
+    ]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(df, analyzers)
+    assert calls == [1]
+    # probe, hash counts, collecting the repeated hashes for the broadcast, re-count on the real values
+    assert jobs.count == 4
+    ref = _reference(pdf, ["id"])
+    for analyzer in analyzers:
+        assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
+
+
+def test_too_many_repeated_hashes_fall_back(spark, ids, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    df, pdf = ids
+    monkeypatch.setattr(unique_keys, "MAX_RECOUNT_KEYS", 10)
+    key = F.xxhash64(F.col("id"))
+    assert unique_keys.exact_unique_summary(df.where(F.col("id").isNotNull()), ("id",), key, 3) is None
+    # ... and the engine then answers through the group-by, still exactly.
+    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
+    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
+    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
+    metric = compute_metrics(df, [Uniqueness("id")])[Uniqueness("id")]
+    assert metric.value == pytest.approx(_reference(pdf, ["id"])["Uniqueness"])
+
+
+def test_probe_keeps_small_or_repetitive_data_on_the_group_by(spark, ids, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    df, _ = ids
+    key = F.xxhash64(F.col("other"))
+    assert not unique_keys.looks_unique(df, key)  # below MIN_PLAN_BYTES: no probe at all
+    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
+    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
+    assert not unique_keys.looks_unique(df, key)  # three values: not unique
+    assert unique_keys.looks_unique(df, F.xxhash64(F.monotonically_increasing_id()))
