@@ -22,7 +22,7 @@ WRITER_CONF = {
     "spark.sql.shuffle.partitions": "1",
     "spark.default.parallelism": "1",
     "spark.databricks.delta.snapshotPartitions": "1",
-    "spark.driver.memory": "384m",
+    "spark.driver.memory": "600m",  # Spark refuses a heap under 450 MiB (INVALID_DRIVER_MEMORY)
     "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss4m",
     "spark.sql.session.timeZone": "UTC",
 }
