@@ -214,7 +214,7 @@ def test_unchanged_hashed_and_scan_states_need_no_spark_job(spark, history, coun
     _assert_matches({**history["runs"][2].metrics, **metrics}, _frame(history["frames"][2]))
 
 
-def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_full_scan_fallbacks_then_one_append_costs_four_jobs(spark, tmp_path: Path, count_jobs) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "table")
     repo = DeltaStateRepository(spark, tmp_path / "states")
     analyzers = [Mean("a"), Uniqueness("id")]
@@ -245,6 +245,21 @@ def test_update_and_stale_frequency_tables_force_a_full_scan(spark, tmp_path: Pa
     assert math.isclose(optimized.metrics[Uniqueness("id")].value, uniqueness)
     assert math.isclose(optimized.metrics[Mean("a")].value, both["a"].mean())
 
+    # The fixed cost of a small append is what this feature is about: one incremental run is 4 Spark
+    # jobs (scan of the appended file, the appended counts' write, the broadcast of their keys, the
+    # correction) and one frequency-table commit; no Delta snapshot of it, no second version lookup.
+    _append(spark, path, V2)
+    suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
+    before = latest_log_version(spark, freq)
+    with count_jobs() as jobs:
+        appended = suite.run()
+    assert appended.incremental.mode == "incremental" and jobs.count == 4
+    assert latest_log_version(spark, freq) == before + 1
+    three = pd.concat([both, _frame(V2)])
+    ids = three["id"].dropna()
+    assert math.isclose(appended.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+    assert math.isclose(appended.metrics[Mean("a")].value, three["a"].mean())
+
 
 def test_uri_root_keeps_states_in_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # A URI root (object store, DBFS, file://) keeps the states as rows of a Delta table.
@@ -268,31 +283,3 @@ def test_incremental_needs_a_delta_table(spark, tmp_path: Path) -> None:  # type
         VerificationSuite(spark).incremental("states")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="root"):
         DeltaStateRepository(spark, " ")
-
-
-def test_one_incremental_run_costs_four_jobs_and_one_commit(spark, tmp_path: Path, count_jobs) -> None:  # type: ignore[no-untyped-def]
-    # The fixed cost of a small append is what this feature is about: scan of the appended file (1 job),
-    # the appended counts' commit (1), the broadcast of the appended keys (1), the correction (1). No
-    # Delta snapshot of the frequency table, no listing, no second version lookup.
-    path = str(tmp_path / "table")
-    repo = DeltaStateRepository(spark, tmp_path / "states")
-    analyzers = [Size(), Mean("a"), Maximum("a"), Uniqueness("id"), Uniqueness("id", where="cat = 'x'")]
-    _append(spark, path, V0)
-    _run(spark, path, repo, analyzers)
-    (freq,) = repo.frequency_table_paths(path)
-    before = latest_log_version(spark, freq)
-    _append(spark, path, V1)
-    suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
-    with count_jobs() as jobs:
-        result = suite.run()
-    assert result.incremental.mode == "incremental"
-    assert jobs.count == 4
-    assert latest_log_version(spark, freq) == before + 1  # one commit: the appended counts
-    assert latest_log_version(spark, path) == 1  # the verified table is only read
-    frame = _frame(V0 + V1)
-    ids, in_x = frame["id"].dropna(), frame.loc[frame["cat"] == "x", "id"].dropna()
-    assert result.metrics[Size()].value == len(frame)
-    assert math.isclose(result.metrics[Mean("a")].value, frame["a"].mean())
-    assert math.isclose(result.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
-    want = (in_x.value_counts() == 1).sum() / in_x.size
-    assert math.isclose(result.metrics[Uniqueness("id", where="cat = 'x'")].value, want)
