@@ -64,6 +64,7 @@ class Timing:
     jobs: int
     delta_log_jobs: int
     data_scans: int
+    input_bytes: int = 0
     result: Any = None
 
 
@@ -81,8 +82,8 @@ class Clock:
         fields = Path(f"/proc/{self.jvm_pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self.ticks + time.process_time()
 
-    def _classify(self, job_ids: list[int], rows: int) -> tuple[int, int]:
-        delta_log, scans = 0, 0
+    def _classify(self, job_ids: list[int], rows: int) -> tuple[int, int, int]:
+        delta_log, scans, read = 0, 0, 0
         for job_id in job_ids:
             job = self.store.job(job_id)
             desc = job.description()
@@ -99,7 +100,8 @@ class Clock:
                     continue
                 if rows and stage.inputRecords() >= rows:
                     scans += 1
-        return delta_log, scans
+                read += int(stage.inputBytes())
+        return delta_log, scans, read
 
     def once(self, fn: Callable[[], Any], rows: int) -> Timing:
         """One run of ``fn``."""
@@ -113,8 +115,8 @@ class Clock:
             ids = sorted(self.sc.statusTracker().getJobIdsForGroup(group))
             for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
                 self.sc.setLocalProperty(key, None)  # type: ignore[arg-type]
-        delta_log, scans = self._classify(ids, rows)
-        return Timing(wall, cpu, len(ids), delta_log, scans, out)
+        delta_log, scans, read = self._classify(ids, rows)
+        return Timing(wall, cpu, len(ids), delta_log, scans, read, out)
 
     def best(self, fn: Callable[[], Any], rows: int, repeat: int) -> Timing:
         """Minimum wall time over ``repeat`` runs (jobs and CPU of that run)."""
@@ -162,6 +164,9 @@ def run_size(
             "jobs": t.jobs,
             "delta_log_jobs": t.delta_log_jobs,
             "data_scans": t.data_scans,
+            "bytes_read_ratio": round(t.input_bytes / against.input_bytes, 2)
+            if against.input_bytes
+            else None,
         }
 
     return {
@@ -173,6 +178,7 @@ def run_size(
             "jobs": floor.jobs,
             "delta_log_jobs": floor.delta_log_jobs,
             "data_scans": floor.data_scans,
+            "input_mb": round(floor.input_bytes / 2**20, 1),
         },
         "baseline": part(base, floor),
         "drift": part(drift, floor_cur),
@@ -199,23 +205,25 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, str]) -> str:
         "Times are the minimum of the repeats (wall) and the CPU seconds (JVM + Python) of that run;",
         "ratios are against the bare scan of the same table measured in the same process. *Delta log*",
         "jobs are Delta's file listing of the snapshot (no data read); a *data scan* is a stage that read",
-        "all rows of the table.",
+        "all rows of the table (maybe only some of its columns); *bytes read* is the input bytes of all",
+        "stages over the bare scan's (1.00 = every column read once).",
         "",
         "| rows | workload | wall s | CPU s | × bare (wall) | × bare (CPU) | Spark jobs | Delta log jobs "
-        "| data scans |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| data scans | bytes read |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         b = r["bare_scan"]
         lines.append(
             f"| {r['rows']:,} | bare scan | {b['wall_s']} | {b['cpu_s']} | 1.00 | 1.00 | {b['jobs']} | "
-            f"{b['delta_log_jobs']} | {b['data_scans']} |"
+            f"{b['delta_log_jobs']} | {b['data_scans']} | 1.00 ({b['input_mb']} MB) |"
         )
         for name in ("baseline", "drift"):
             t = r[name]
             lines.append(
                 f"| {r['rows']:,} | {name} | {t['wall_s']} | {t['cpu_s']} | {t['wall_ratio']} | "
-                f"{t['cpu_ratio']} | {t['jobs']} | {t['delta_log_jobs']} | {t['data_scans']} |"
+                f"{t['cpu_ratio']} | {t['jobs']} | {t['delta_log_jobs']} | {t['data_scans']} | "
+                f"{t['bytes_read_ratio']} |"
             )
     lines += ["", "No-false-alarm check (undrifted sample of the same distribution, defaults):", ""]
     for r in results:

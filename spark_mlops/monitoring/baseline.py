@@ -1,8 +1,8 @@
 """Data baselines in SageMaker Model Monitor's file shapes, saved to a folder or a Delta table.
 
-``DataBaseline.from_dataframe(df)`` profiles every numeric, string and boolean column in at most two
-Spark scans (:func:`~spark_mlops.quality.profiles.profile_columns`: one aggregation with moments, HLL
-and KLL sketches, one stacked group-by for frequency tables) and suggests constraints.
+``DataBaseline.from_dataframe(df)`` profiles every numeric, string and boolean column in two Spark jobs
+(:func:`~spark_mlops.quality.profiles.profile_columns`: one codegen'd aggregation of the exact moments,
+then frequency tables and KLL sketches of a uniform sample) and suggests constraints.
 
 * ``statistics_json()`` — Model Monitor's ``statistics.json``: ``dataset.item_count``; per feature
   ``inferred_type`` and ``numerical_statistics`` (``common.num_present/num_missing``, ``mean``, ``sum``,
@@ -41,7 +41,7 @@ from spark_mlops.quality.profiles.distributions import (
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.quality.profiles.profile import DatasetProfile, profile_columns
+from spark_mlops.quality.profiles.profile import DEFAULT_SAMPLE_SIZE, DatasetProfile, profile_columns
 
 __all__ = ["BASELINE_TABLE_SCHEMA", "MAX_DOMAIN_VALUES", "DataBaseline", "default_monitoring_config"]
 
@@ -201,6 +201,7 @@ class DataBaseline:
         sketch_k: int = 200,
         exact_max_rows: int = 10_000,
         max_categories: int = 1000,
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
     ) -> DataBaseline:
         """Profile ``df`` (≤ 2 Spark scans) and suggest constraints.
 
@@ -211,6 +212,8 @@ class DataBaseline:
             sketch_k: KLL ``k`` (accuracy of numeric distributions).
             exact_max_rows: Up to this many rows numeric columns keep exact value counts.
             max_categories: String columns with more distinct values keep no frequency table.
+            sample_size: Numeric columns in sketch mode are sketched from a uniform sample of about
+                this many values (see :mod:`spark_mlops.quality.profiles.profile` for the error).
         """
         profile = profile_columns(
             df,
@@ -218,6 +221,7 @@ class DataBaseline:
             exact_max_rows=exact_max_rows,
             sketch_k=sketch_k,
             max_categories=max_categories,
+            sample_size=sample_size,
             label="baseline",
         )
         return cls(profile, _suggest_constraints(profile), source, sketch_k)

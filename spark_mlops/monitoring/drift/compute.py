@@ -24,6 +24,7 @@ from spark_mlops.quality.profiles.distributions import CategoricalDistribution, 
 from spark_mlops.quality.profiles.profile import (
     DEFAULT_EXACT_MAX_ROWS,
     DEFAULT_MAX_CATEGORIES,
+    DEFAULT_SAMPLE_SIZE,
     DEFAULT_SKETCH_K,
     DatasetProfile,
     profile_columns,
@@ -156,6 +157,7 @@ def compute_drift(
     exact_max_rows: int = DEFAULT_EXACT_MAX_ROWS,
     sketch_k: int = DEFAULT_SKETCH_K,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
 ) -> DriftResult:
     """Drift of each column of ``current`` against ``reference``.
 
@@ -172,6 +174,8 @@ def compute_drift(
         exact_max_rows: Up to this many rows numeric columns use exact value counts.
         sketch_k: KLL ``k`` in sketch mode.
         max_categories: Categorical columns with more distinct values are skipped.
+        sample_size: Sketch mode sketches a uniform sample of about this many values per numeric
+            column (CDF error: the KLL rank error plus the DKW bound ``sqrt(ln(2/α)/(2·sample_size))``).
 
     Returns:
         A :class:`DriftResult`; ``.to_dataframe()`` gives ``column, method, statistic, p_value,
@@ -185,6 +189,7 @@ def compute_drift(
         "exact_max_rows": exact_max_rows,
         "sketch_k": sketch_k,
         "max_categories": max_categories,
+        "sample_size": sample_size,
     }
     if not 0.0 < share_threshold <= 1.0:
         raise InvalidArgumentError(f"share_threshold: expected a share in (0, 1], got {share_threshold}")

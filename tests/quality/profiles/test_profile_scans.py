@@ -12,14 +12,10 @@ from scipy import stats
 
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.monitoring.drift import compute_drift
+from spark_mlops.quality.profiles import scans
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.quality.profiles.profile import profile_columns
-from spark_mlops.quality.profiles.scans import (
-    CODEGEN_MAX_FIELDS,
-    bitmap_words,
-    codegen_fields_raised,
-    distinct_from_bitmap,
-)
+from spark_mlops.quality.profiles.scans import CODEGEN_MAX_FIELDS, codegen_fields_raised, distinct_from_bitmap
 
 N = 4000
 SAMPLE = 1000
@@ -51,16 +47,17 @@ def data(spark):  # type: ignore[no-untyped-def]
             "k": rng.choice(np.linspace(0.5, 7.5, 15), N),  # 15 distinct doubles: tabulated exactly
             "few": rng.integers(0, 4, N),
             "cat": [f"c{v}" for v in rng.integers(0, 90, N)],  # 90 categories ≤ max_categories
+            "mid": [f"m{v}" for v in rng.integers(0, 110, N)],  # a table is tried, then dropped: > 100
             "big": [f"id{v}" for v in rng.integers(0, 100_000, N)],  # ≈ 3900 distinct > max_categories
         }
     )
     rows = [
-        (None if i % 50 == 0 else float(a), float(b), float(c), float(d), int(e), f, g)
-        for i, (a, b, c, d, e, f, g) in enumerate(pdf.itertuples(index=False))
+        (None if i % 50 == 0 else float(a), float(b), float(c), float(d), int(e), f, g, h)
+        for i, (a, b, c, d, e, f, g, h) in enumerate(pdf.itertuples(index=False))
     ]
     pdf.loc[::50, "x"] = None
     df = spark.createDataFrame(
-        rows, "x double, y double, off double, k double, few int, cat string, big string"
+        rows, "x double, y double, off double, k double, few int, cat string, mid string, big string"
     )
     return pdf, df
 
@@ -110,6 +107,9 @@ def test_sampled_profile_in_two_jobs_with_exact_moments_and_tables(data, count_j
     assert isinstance(big, CategoricalDistribution) and big.truncated and big.count == N
     # HLL lgK 12: ≈ 1.6 % relative standard error (1.04/√4096); 5 % is > 3 standard errors.
     assert big.distinct == pytest.approx(pdf["big"].nunique(), rel=0.05)
+    mid = p.columns["mid"]
+    assert isinstance(mid, CategoricalDistribution) and mid.truncated and not mid.counts
+    assert mid.distinct == pdf["mid"].nunique() == 110  # exact: counted from the dropped table
 
 
 def test_sampled_ks_matches_scipy_on_the_full_data(data) -> None:  # type: ignore[no-untyped-def]
@@ -136,34 +136,46 @@ def test_numeric_distinct_path_samples_kll_inside_the_hll_aggregate(data, count_
         assert _cdf_error(d, xs) <= BOUND
 
 
-def test_codegen_conf_is_restored(spark, data) -> None:  # type: ignore[no-untyped-def]
-    _, df = data
+def test_codegen_conf_is_restored(spark, data, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pdf, df = data
     conf = spark.conf
     assert conf.get(CODEGEN_MAX_FIELDS, None) is None  # the test session does not set it
     with codegen_fields_raised(spark):
         assert int(conf.get(CODEGEN_MAX_FIELDS)) >= 100_000
     assert conf.get(CODEGEN_MAX_FIELDS, None) is None
+    # Job 1 of a wide profile (more aggregates than fit in generated code) leaves the conf alone.
+    monkeypatch.setattr(scans, "_CODEGEN_MAX_AGGREGATES", 5)
+    p = profile_columns(df, ["x", "few", "cat"])
+    assert conf.get(CODEGEN_MAX_FIELDS, None) is None
+    monkeypatch.undo()
     conf.set(CODEGEN_MAX_FIELDS, "150")
     try:
         with pytest.raises(RuntimeError), codegen_fields_raised(spark):
             assert int(conf.get(CODEGEN_MAX_FIELDS)) >= 100_000
             raise RuntimeError("a failing query")
         assert conf.get(CODEGEN_MAX_FIELDS) == "150"
-        profile_columns(df.limit(50), ["x", "cat"])
+        q = profile_columns(df, ["x", "few", "cat"])
         assert conf.get(CODEGEN_MAX_FIELDS) == "150"
+        for name in ("x", "few", "cat"):  # the same numbers either way
+            assert q.columns[name].to_json() == p.columns[name].to_json()
     finally:
         conf.unset(CODEGEN_MAX_FIELDS)
-    profile_columns(df.limit(50), ["x", "cat"])
+    x, xs = p.columns["x"], pdf["x"].dropna()
+    assert isinstance(x, NumericDistribution) and p.row_count == N and x.count == len(xs)
+    assert (x.mean, x.minimum, x.maximum) == (pytest.approx(xs.mean()), xs.min(), xs.max())
+    assert x.std == pytest.approx(np.std(xs))
+    assert p.columns["cat"].value_counts() == {k: float(v) for k, v in pdf["cat"].value_counts().items()}
+    assert p.columns["few"].exact and p.columns["few"].count == N
+    p = profile_columns(df.limit(50), ["x", "cat"])
     assert conf.get(CODEGEN_MAX_FIELDS, None) is None
 
 
 def test_linear_counting_bitmap() -> None:
-    assert (
-        bitmap_words(1) == 1 and bitmap_words(64) == 1 and bitmap_words(65) == 2 and bitmap_words(1000) == 16
-    )
-    # 10 of 128 bits set: m·ln(m/V) (Whang et al. 1990) = 128·ln(128/118).
-    assert distinct_from_bitmap([(1 << 10) - 1, 0]) == pytest.approx(128 * math.log(128 / 118))
-    assert distinct_from_bitmap([-1]) == math.inf  # every bit set (a negative long): too many to count
-    assert distinct_from_bitmap([None, None]) == 0.0
+    # Linear counting m·ln(m/V) (Whang et al. 1990): 10 of 64 bits set in the full word.
+    assert distinct_from_bitmap((1 << 10) - 1, None) == pytest.approx(64 * math.log(64 / 54))
+    # Full word saturated (-1: all 64 bits): 32 × the estimate of the 1-in-32 sampled word.
+    assert distinct_from_bitmap(-1, (1 << 10) - 1) == pytest.approx(32 * 64 * math.log(64 / 54))
+    assert distinct_from_bitmap(-1, -1) == math.inf  # both saturated: too many to count
+    assert distinct_from_bitmap(None, None) == 0.0  # no value
     with pytest.raises(InvalidArgumentError, match="sample_size"):
         profile_columns(None, sample_size=0)  # type: ignore[arg-type]
