@@ -41,9 +41,18 @@ from spark_mlops.quality.incremental_groups import (
     build_hashed,
     build_valued,
     compact_if_due,
+    range_column,
     stored_summary,
+    value_ranges,
 )
-from spark_mlops.quality.incremental_log import appended_files, latest_log_version
+from spark_mlops.quality.incremental_log import (
+    ValueRange,
+    appended_files,
+    appended_ranges,
+    disjoint,
+    latest_log_version,
+    union_range,
+)
 from spark_mlops.quality.incremental_state import DeltaStateRepository
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.quality.repository.records import analyzer_spec_json
@@ -207,8 +216,10 @@ def incremental_metrics(
         repository.save(source.table, source.version, stored[1])
         return metrics, IncrementalInfo("incremental", reason, previous, source.version, 0)
     appended = spark.read.schema(data.schema).parquet(*files)
+    columns = [c for m in run.groups.values() if (c := range_column(GroupingPlan.of(m), data.schema))]
+    ranges = appended_ranges(spark, source.table, previous, source.version, columns)
     try:
-        metrics = _compute_and_store(spark, source, appended, run, repository, stored[1])
+        metrics = _compute_and_store(spark, source, appended, run, repository, stored[1], ranges)
     except ConcurrentGroupingWriteError as exc:
         return _full(spark, source, data, run, repository, str(exc))
     return metrics, IncrementalInfo("incremental", reason, previous, source.version, len(files))
@@ -249,9 +260,10 @@ def _compute_and_store(
     run: _Run,
     repository: DeltaStateRepository,
     previous: dict[str, dict[str, Any]] | None,
+    ranges: dict[str, ValueRange | None] | None = None,
 ) -> dict[Analyzer, Metric]:
-    """Metrics of ``data`` (the whole table, or the appended rows merged with ``previous``); stores the
-    new states."""
+    """Metrics of ``data`` (the whole table, or the appended rows merged with ``previous`` and with
+    ``ranges`` the appended value ranges); stores the new states."""
     metrics: dict[Analyzer, Metric] = dict(run.failed)
     to_store: dict[str, dict[str, Any]] = {}
     if run.scan:
@@ -266,7 +278,7 @@ def _compute_and_store(
             merged = state if previous is None else State.from_json(previous[spec]) + state
             to_store[spec] = merged.to_json()
             metrics[analyzer] = analyzer.compute_metric_from(merged)
-    grouped, stored = _groupings(spark, source, data, run, repository, previous)
+    grouped, stored = _groupings(spark, source, data, run, repository, previous, ranges or {})
     metrics.update(grouped)
     to_store.update(stored)
     if to_store:
@@ -281,9 +293,12 @@ def _groupings(
     run: _Run,
     repository: DeltaStateRepository,
     previous: dict[str, dict[str, Any]] | None,
+    ranges: dict[str, ValueRange | None],
 ) -> tuple[dict[Analyzer, Metric], dict[str, dict[str, Any]]]:
     """Metrics and states of the groupings: all hashed groupings share one table (one commit and one
-    correction job per run), value-keyed ones have a table each."""
+    correction job per run), value-keyed ones have a table each. When every hashed grouping is on one
+    integer column and the appended values lie outside the stored ranges (e.g. increasing ids), all
+    appended groups are new and the correction skips the read of the table."""
     metrics: dict[Analyzer, Metric] = {}
     to_store: dict[str, dict[str, Any]] = {}
     hashed: list[tuple[GroupingPlan, list[GroupingAnalyzer]]] = []
@@ -308,15 +323,26 @@ def _groupings(
         (hashed if plan.hashed else valued).append((plan, members))
     if hashed:
         plans = [plan for plan, _ in hashed]
+        column = {plan.group_id: range_column(plan, data.schema) for plan in plans}
+        spans: dict[str, ValueRange | None] = {}
         try:
             if previous is None:
                 path, appends = repository.frequency_table(source.table, plans), 0
                 version, files, summaries = build_hashed(spark, path, plans, data)
+                exact = value_ranges(spark, data, [c for c in column.values() if c])
+                spans = {gid: None if c is None else exact[c] for gid, c in column.items()}
             else:
                 before = {plan.group_id: _stored(previous, members[0]) for plan, members in hashed}
                 first = before[plans[0].group_id]
                 assert first is not None
-                version, files, changes = append_hashed(spark, first, plans, data)
+                for gid, c in column.items():
+                    old_span = before[gid].value_range  # type: ignore[union-attr]
+                    spans[gid] = None if c is None else union_range(old_span, ranges.get(c))
+                new_groups_only = all(
+                    c is not None and disjoint(before[gid].value_range, ranges.get(c))  # type: ignore[union-attr]
+                    for gid, c in column.items()
+                )
+                version, files, changes = append_hashed(spark, first, plans, data, probe=not new_groups_only)
                 summaries = {}
                 for gid, change in changes.items():
                     old = before[gid]
@@ -332,7 +358,8 @@ def _groupings(
         else:
             for plan, members in hashed:
                 summary = summaries[plan.group_id]
-                keep(members, StoredGrouping(path, version, appends, summary, files), summary)
+                stored = StoredGrouping(path, version, appends, summary, files, spans.get(plan.group_id))
+                keep(members, stored, summary)
     for plan, members in valued:
         try:
             if previous is None:

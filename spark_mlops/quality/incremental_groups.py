@@ -36,6 +36,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import ByteType, IntegerType, LongType, ShortType, StructType
 
 from spark_mlops.errors import RepositoryError
 from spark_mlops.quality.analyzers.base import column, in_scope
@@ -49,7 +50,7 @@ from spark_mlops.quality.analyzers.grouping import (
     summary_aggregates,
     summary_from_row,
 )
-from spark_mlops.quality.incremental_log import commit_adds, latest_log_version
+from spark_mlops.quality.incremental_log import EMPTY_RANGE, ValueRange, commit_adds, latest_log_version
 from spark_mlops.spark import job_description
 
 __all__ = [
@@ -63,7 +64,9 @@ __all__ = [
     "build_hashed",
     "build_valued",
     "compact_if_due",
+    "range_column",
     "stored_summary",
+    "value_ranges",
 ]
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,9 @@ class StoredGrouping:
         summary: The running summary (hashed groupings only; value-keyed ones are re-summarized).
         files: The table's data files at ``table_version``, relative to ``path`` (hashed groupings;
             read directly, so a run never rebuilds the table's Delta snapshot).
+        value_range: Bounds of the non-NULL values of a single integer grouping column over every row
+            verified so far (None: unknown or not such a grouping). An append whose values lie outside
+            them touches only new groups, so its correction needs no read of the table.
     """
 
     path: str
@@ -159,6 +165,7 @@ class StoredGrouping:
     appends: int = 0
     summary: GroupSummary | None = None
     files: tuple[str, ...] = ()
+    value_range: ValueRange | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form stored as the state of every analyzer of the grouping."""
@@ -174,6 +181,7 @@ class StoredGrouping:
             "appends": self.appends,
             "summary": summary,
             "files": list(self.files),
+            "range": None if self.value_range is None else list(self.value_range),
         }
 
     @classmethod
@@ -188,6 +196,7 @@ class StoredGrouping:
             int(data.get("appends", 0)),
             None if summary is None else summary_from_row(summary),
             tuple(str(f) for f in data.get("files", ())),
+            None if data.get("range") is None else (int(data["range"][0]), int(data["range"][1])),
         )
 
 
@@ -257,10 +266,15 @@ def build_hashed(
 
 
 def append_hashed(
-    spark: SparkSession, stored: StoredGrouping, plans: Sequence[GroupingPlan], appended: DataFrame
+    spark: SparkSession,
+    stored: StoredGrouping,
+    plans: Sequence[GroupingPlan],
+    appended: DataFrame,
+    probe: bool = True,
 ) -> tuple[int, tuple[str, ...], dict[str, GroupSummary]]:
     """Append the counts of ``appended`` to the shared hashed table; the new table version, its files
-    and, per grouping, the summary *change* (to add to the stored summary).
+    and, per grouping, the summary *change* (to add to the stored summary). ``probe=False`` when every
+    appended group is known to be new (value ranges disjoint): the old files are not read.
 
     Raises:
         ConcurrentGroupingWriteError: another run appended to the same table at the same time.
@@ -275,18 +289,19 @@ def append_hashed(
     if not added:
         return version, files, {plan.group_id: _EMPTY for plan in plans}
     small = sum(BROADCAST_KEYS + 1 if rows is None else rows for _, rows in adds) <= BROADCAST_KEYS
-    change = _summary_change(_hashed_files(spark, stored.path, added), stored, small)
+    change = _summary_change(_hashed_files(spark, stored.path, added), stored if probe else None, small)
     with job_description(spark, f"spark_mlops: summary corrections of {len(plans)} groupings"):
         found = {r[0]: summary_from_row([*list(r)[1:], 0]) for r in change.collect()}
     return version, files, {plan.group_id: found.get(plan.group_id, _EMPTY) for plan in plans}
 
 
-def _summary_change(added: DataFrame, stored: StoredGrouping, broadcast: bool) -> DataFrame:
+def _summary_change(added: DataFrame, stored: StoredGrouping | None, broadcast: bool) -> DataFrame:
     """Per grouping ``g``: the change of rows, groups, singletons and Σ c·ln c caused by the appended
-    counts ``added`` (one row per touched group), given the table's files before the append."""
+    counts ``added`` (one row per touched group), given the table's files before the append (None:
+    every touched group is new)."""
     zero = F.lit(0).cast("long")
     appended = added.select("g", "h", "h2", F.col(COUNT).alias("d"), zero.alias("o"))
-    if stored.files:
+    if stored is not None and stored.files:
         spark = added.sparkSession
         probe = added.select(F.col("h").alias("ah"), F.col("h2").alias("ah2"), F.col("g").alias("ag"))
         if broadcast:
@@ -357,3 +372,29 @@ def compact_if_due(
         grouped.write.format("delta").mode("overwrite").save(path)
     version = _committed(spark, path, version + 1)
     return version, 0, (() if files is None else _added_files(spark, path, version))
+
+
+def range_column(plan: GroupingPlan, schema: StructType) -> str | None:
+    """The column whose value range can prove an append's groups new: the one integer column of a
+    hashed grouping (integer Delta statistics are exact); None for any other grouping."""
+    if not plan.hashed or len(plan.columns) != 1:
+        return None
+    field = next((f for f in schema.fields if f.name == plan.columns[0]), None)
+    integral = (ByteType, ShortType, IntegerType, LongType)
+    return None if field is None or not isinstance(field.dataType, integral) else field.name
+
+
+def value_ranges(spark: SparkSession, data: DataFrame, columns: Sequence[str]) -> dict[str, ValueRange]:
+    """Exact (min, max) of the non-NULL values of each column of ``data`` (one Spark job; none if no
+    column)."""
+    names = sorted(set(columns))
+    if not names:
+        return {}
+    bounds = [agg(F.col(f"`{name}`")) for name in names for agg in (F.min, F.max)]
+    with job_description(spark, f"spark_mlops: value ranges of {names}"):
+        row = data.agg(*bounds).collect()[0]
+    out: dict[str, ValueRange] = {}
+    for i, name in enumerate(names):
+        low, high = row[2 * i], row[2 * i + 1]
+        out[name] = EMPTY_RANGE if low is None else (int(low), int(high))
+    return out

@@ -20,7 +20,22 @@ from pyspark.sql import SparkSession
 from spark_mlops.delta import current_version, sql_identifier
 from spark_mlops.errors import DeltaVersionError
 
-__all__ = ["appended_files", "commit_adds", "latest_log_version", "log_dir", "read_commit"]
+__all__ = [
+    "EMPTY_RANGE",
+    "ValueRange",
+    "appended_files",
+    "appended_ranges",
+    "commit_adds",
+    "disjoint",
+    "latest_log_version",
+    "log_dir",
+    "read_commit",
+    "union_range",
+]
+
+#: A value range ``(low, high)`` of an integer column; ``low > high`` is the empty range.
+ValueRange = tuple[int, int]
+EMPTY_RANGE: ValueRange = (1, 0)
 
 _COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 
@@ -121,3 +136,56 @@ def appended_files(
                 return None, f"version {version} adds partitioned or deletion-vector files"
             paths.append(_absolute(root, add["path"]))
     return paths, f"versions {after_version + 1}..{to_version} only append"
+
+
+def appended_ranges(
+    spark: SparkSession, table: str, after_version: int, to_version: int, columns: list[str]
+) -> dict[str, ValueRange | None]:
+    """Per integer column: bounds of its non-NULL values in the files commits ``after_version+1 …
+    to_version`` added, from the Delta statistics of their ``add`` actions (no Spark job).
+
+    Integer statistics are exact (unlike truncated string bounds), so the bounds are sound. A column
+    that some added file has no statistics for maps to None (unknown).
+    """
+    directory = log_dir(spark, table)
+    out: dict[str, ValueRange | None] = dict.fromkeys(columns, EMPTY_RANGE)
+    for version in range(after_version + 1, to_version + 1):
+        actions = read_commit(spark, directory, version)
+        if actions is None:
+            return dict.fromkeys(columns)
+        for action in actions:
+            add = action.get("add")
+            if add is None or not add.get("dataChange", True):
+                continue
+            stats = json.loads(add["stats"]) if add.get("stats") else {}
+            rows, nulls = stats.get("numRecords"), stats.get("nullCount", {})
+            for name in columns:
+                known = out[name]
+                if known is None:
+                    continue
+                low, high = stats.get("minValues", {}).get(name), stats.get("maxValues", {}).get(name)
+                if rows is not None and nulls.get(name) == rows:
+                    continue  # only NULLs: no value to compare
+                if not isinstance(low, int) or not isinstance(high, int):
+                    out[name] = None
+                    continue
+                out[name] = union_range(known, (low, high))
+    return out
+
+
+def union_range(a: ValueRange | None, b: ValueRange | None) -> ValueRange | None:
+    """The smallest range holding both (None, unknown, absorbs)."""
+    if a is None or b is None:
+        return None
+    if a[0] > a[1]:
+        return b
+    if b[0] > b[1]:
+        return a
+    return (min(a[0], b[0]), max(a[1], b[1]))
+
+
+def disjoint(a: ValueRange | None, b: ValueRange | None) -> bool:
+    """True when no value can be in both (False when either is unknown)."""
+    if a is None or b is None:
+        return False
+    return a[0] > a[1] or b[0] > b[1] or a[1] < b[0] or b[1] < a[0]

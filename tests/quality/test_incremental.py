@@ -260,6 +260,19 @@ def test_full_scan_fallbacks_then_one_append_costs_four_jobs(spark, tmp_path: Pa
     assert math.isclose(appended.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
     assert math.isclose(appended.metrics[Mean("a")].value, three["a"].mean())
 
+    # Ids above every stored one (the Delta statistics of the appended file prove it): all appended
+    # groups are new, so the correction reads no old file and needs no broadcast: 3 jobs.
+    v3 = _rows([*range(1000, 1020), 1000, None], 500)
+    _append(spark, path, v3)
+    suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
+    with count_jobs() as jobs:
+        newer = suite.run()
+    assert newer.incremental.mode == "incremental" and jobs.count == 3
+    four = pd.concat([three, _frame(v3)])
+    ids = four["id"].dropna()
+    assert math.isclose(newer.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+    assert math.isclose(newer.metrics[Mean("a")].value, four["a"].mean())
+
 
 def test_uri_root_keeps_states_in_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # A URI root (object store, DBFS, file://) keeps the states as rows of a Delta table.
