@@ -38,12 +38,22 @@ def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("bits", [1, 3, 64])
-@pytest.mark.parametrize("columns", [["id"], ["id", "other"]])
-def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("columns", "bits", "inline"),
+    [
+        (["id"], 1, True),
+        (["id"], 3, False),
+        (["id"], 64, True),
+        (["id", "other"], 1, False),
+        (["id", "other"], 64, True),
+    ],
+)
+def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns, inline, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # A hash cut to 1 or 3 bits makes nearly every different value collide: the re-count on the real
     # values must still give pandas' numbers.
     df, pdf = ids
+    if not inline:  # the repeated hashes go through a broadcast semi-join instead of an IN list
+        monkeypatch.setattr(unique_keys, "_INLINE_KEYS", 0)
     present = F.col(columns[0]).isNotNull()
     for c in columns[1:]:
         present = present | F.col(c).isNotNull()
@@ -62,6 +72,7 @@ def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns) -> None: 
 def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
     # Pretend the frame is large (size estimate) so the probe runs; every metric equals pandas'.
     df, pdf = ids
+    batch_before = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
     monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
     monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
     monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
@@ -83,8 +94,9 @@ def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, cou
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
     assert calls == [1]
-    # probe, hash counts, collecting the repeated hashes for the broadcast, re-count on the real values
-    assert jobs.count == 4
+    assert jobs.count == 3  # probe, hash counts, re-count of the repeated hashes on the real values
+    # The Arrow batch size is raised for the counting job only.
+    assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == batch_before
     ref = _reference(pdf, ["id"])
     for analyzer in analyzers:
         assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
