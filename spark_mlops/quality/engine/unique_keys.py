@@ -43,8 +43,6 @@ PROBE_MIN_DISTINCT_SHARE = 0.99
 MAX_RECOUNT_KEYS = 200_000
 _HASH = "h"
 _ARROW_BATCH_ROWS = 500_000
-#: Up to this many repeated hashes are filtered with an IN list (no extra job to broadcast them).
-_INLINE_KEYS = 20_000
 
 
 def _with_conf(spark: Any, conf: dict[str, str], action: Callable[[], T]) -> T:
@@ -142,11 +140,10 @@ def exact_unique_summary(
     seen_once = sum(singles)
     summary = GroupSummary(seen_once, seen_once, seen_once, 0.0, 0)  # c = 1: c·ln c = 0
     if repeated:
-        if len(repeated) <= _INLINE_KEYS:
-            rows = scoped.where(key.isin(repeated))  # Spark turns a long IN list into a hash set
-        else:
-            suspects = scoped.sparkSession.createDataFrame([(h,) for h in repeated], f"{_HASH} long")
-            rows = scoped.join(F.broadcast(suspects), key == F.col(_HASH), "left_semi")
+        # A broadcast semi-join, not `key.isin(repeated)`: PySpark builds an IN list with one Py4J call
+        # per value (10 k values ≈ 7 s, more than the whole count).
+        suspects = scoped.sparkSession.createDataFrame([(h,) for h in repeated], f"{_HASH} long")
+        rows = scoped.join(F.broadcast(suspects), key == F.col(_HASH), "left_semi")
         summary = summary + summarize(frequencies(rows, columns, None), len(columns))
     log.debug("unique-key path: %d values seen once, %d hashes re-counted", seen_once, len(repeated))
     return summary

@@ -39,21 +39,12 @@ def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
 
 
 @pytest.mark.parametrize(
-    ("columns", "bits", "inline"),
-    [
-        (["id"], 1, True),
-        (["id"], 3, False),
-        (["id"], 64, True),
-        (["id", "other"], 1, False),
-        (["id", "other"], 64, True),
-    ],
+    ("columns", "bits"), [(["id"], 1), (["id"], 3), (["id"], 64), (["id", "other"], 1), (["id", "other"], 64)]
 )
-def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns, inline, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns) -> None:  # type: ignore[no-untyped-def]
     # A hash cut to 1 or 3 bits makes nearly every different value collide: the re-count on the real
     # values must still give pandas' numbers.
     df, pdf = ids
-    if not inline:  # the repeated hashes go through a broadcast semi-join instead of an IN list
-        monkeypatch.setattr(unique_keys, "_INLINE_KEYS", 0)
     present = F.col(columns[0]).isNotNull()
     for c in columns[1:]:
         present = present | F.col(c).isNotNull()
@@ -94,7 +85,8 @@ def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, cou
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
     assert calls == [1]
-    assert jobs.count == 3  # probe, hash counts, re-count of the repeated hashes on the real values
+    # probe, hash counts, collecting the repeated hashes for the broadcast, re-count on the real values
+    assert jobs.count == 4
     # The Arrow batch size is raised for the counting job only.
     assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == batch_before
     ref = _reference(pdf, ["id"])
