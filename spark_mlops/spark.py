@@ -18,7 +18,7 @@ from pyspark.sql import SparkSession
 
 from spark_mlops.jars import delta_jars
 
-__all__ = ["LOCAL_DEFAULTS", "get_spark", "is_connect", "job_description"]
+__all__ = ["LOCAL_DEFAULTS", "get_spark", "is_connect", "job_description", "session_conf"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,25 @@ def get_spark(
 def is_connect(spark: SparkSession) -> bool:
     """True when ``spark`` is a Spark Connect session (no JVM, no ``sparkContext``)."""
     return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+@contextlib.contextmanager
+def session_conf(spark: SparkSession, conf: Mapping[str, str]) -> Iterator[None]:
+    """Set session SQL ``conf`` for the block, then put back each previous value (or its absence).
+
+    Restored in ``finally``, so a failing query leaves the session as it was; works over Spark Connect.
+    """
+    previous = {key: spark.conf.get(key, None) for key in conf}
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, old in previous.items():
+            if old is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, old)
 
 
 @contextlib.contextmanager

@@ -20,19 +20,18 @@ would be large (``MAX_RECOUNT_KEYS``), the caller uses the Spark group-by.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_mlops.quality.analyzers.grouping import GroupSummary, frequencies, summarize
-from spark_mlops.spark import is_connect
+from spark_mlops.spark import is_connect, session_conf
 
 __all__ = ["MAX_RECOUNT_KEYS", "MIN_PLAN_BYTES", "PROBE_ROWS", "exact_unique_summary", "looks_unique"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 #: Plans estimated below this size go straight to the Spark group-by (cheap there; no probe job).
 MIN_PLAN_BYTES = 64 * 1024 * 1024
@@ -43,21 +42,6 @@ PROBE_MIN_DISTINCT_SHARE = 0.99
 MAX_RECOUNT_KEYS = 200_000
 _HASH = "h"
 _ARROW_BATCH_ROWS = 500_000
-
-
-def _with_conf(spark: Any, conf: dict[str, str], action: Callable[[], T]) -> T:
-    """Run ``action`` with session ``conf`` set, then restore the previous values."""
-    previous = {k: spark.conf.get(k, None) for k in conf}
-    for k, v in conf.items():
-        spark.conf.set(k, v)
-    try:
-        return action()
-    finally:
-        for k, v in previous.items():
-            if v is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, v)
 
 
 def _plan_bytes(df: DataFrame) -> int | None:
@@ -123,12 +107,10 @@ def exact_unique_summary(
     """
     counter = _partition_counter(MAX_RECOUNT_KEYS // max(partitions, 1) + 1)
     hashes = scoped.select(key.alias(_HASH)).repartition(partitions, _HASH)
-    counted = _with_conf(
-        scoped.sparkSession,
-        # The default 10,000-row Arrow batches cost ≈ 20 % here; the rows are 8 bytes each.
-        {"spark.sql.execution.arrow.maxRecordsPerBatch": str(_ARROW_BATCH_ROWS)},
-        lambda: hashes.mapInArrow(counter, f"{_HASH} long, n long").collect(),
-    )
+    # The default 10,000-row Arrow batches cost ≈ 20 % here; the rows are 8 bytes each.
+    batch = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(_ARROW_BATCH_ROWS)}
+    with session_conf(scoped.sparkSession, batch):
+        counted = hashes.mapInArrow(counter, f"{_HASH} long, n long").collect()
     singles = [r["n"] for r in counted if r[_HASH] is None]
     if any(n < 0 for n in singles):
         log.info("unique-key path: too many repeated hashes to re-count, using the group-by")

@@ -29,7 +29,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from spark_mlops.spark import job_description
+from spark_mlops.spark import job_description, session_conf
 
 __all__ = [
     "CODEGEN_MAX_FIELDS",
@@ -61,14 +61,8 @@ def codegen_fields_raised(spark: SparkSession, fields: int = _RAISED_MAX_FIELDS)
     if previous is not None and int(previous) >= fields:
         yield
         return
-    spark.conf.set(CODEGEN_MAX_FIELDS, str(fields))
-    try:
+    with session_conf(spark, {CODEGEN_MAX_FIELDS: str(fields)}):
         yield
-    finally:
-        if previous is None:
-            spark.conf.unset(CODEGEN_MAX_FIELDS)
-        else:
-            spark.conf.set(CODEGEN_MAX_FIELDS, previous)
 
 
 def distinct_from_bitmap(every: int | None, sampled: int | None) -> float:
