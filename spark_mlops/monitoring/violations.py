@@ -72,7 +72,9 @@ def check_violations(
             out.append(_violation(name, "extra_column_check", f"Column '{name}' is not in the baseline"))
     present = [n for n in features if n in types and types[n] != "Unknown"]
     if current is None:
-        current = profile_columns(df, present, sketch_k=baseline.sketch_k, label="violations")
+        current = profile_columns(
+            df, present, sketch_k=baseline.sketch_k, label="violations", reference=baseline.profile
+        )
     for name in present:
         feature, cur = features[name], current.columns.get(name)
         expected, got = feature.get("inferred_type"), types[name]

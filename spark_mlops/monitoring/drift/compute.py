@@ -220,7 +220,8 @@ def compute_drift(
     if isinstance(current, DatasetProfile):
         cur = current
     else:
-        cur = profile_columns(current, names, label="drift current", **opts)
+        # The reference's domains and continuous columns plan the current scans (see profile_columns).
+        cur = profile_columns(current, names, label="drift current", reference=ref, **opts)
     rows: list[ColumnDrift] = []
     for name in names:
         r, c = ref.columns[name], cur.columns.get(name)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ from spark_mlops.quality.profiles.kll import KllSketch, decode_kll_doubles
 from spark_mlops.quality.profiles.scans import (
     distinct_from_bitmap,
     distribution_job,
+    known_counts,
     moments_job,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SKETCH_K",
+    "KNOWN_MAX_VALUES",
     "DatasetProfile",
     "inferred_type",
     "profile_columns",
@@ -70,6 +72,8 @@ DEFAULT_SAMPLE_SIZE = 200_000
 # The bitmap estimate (≈ 20 % error at 1000) decides whether a table is worth trying; a table found
 # to be above the cut is dropped (the column is then truncated with its exact distinct count).
 _ESTIMATE_MARGIN = 2.0
+#: A reference's categorical domain up to this many values is counted per value in job 1.
+KNOWN_MAX_VALUES = 32
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _INTEGRAL = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -132,6 +136,7 @@ def profile_columns(
     seed: int = 42,
     label: str = "profile columns",
     extra: Sequence[Column] = (),
+    reference: DatasetProfile | None = None,
 ) -> DatasetProfile:
     """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs.
 
@@ -149,6 +154,11 @@ def profile_columns(
         label: Spark job description prefix.
         extra: More declarative aggregate expressions for job 1 (e.g. a profiler's type counts),
             aliased with a ``x_`` prefix so they cannot clash with the profile's own aliases.
+        reference: A profile of earlier data (a baseline's), used only to plan the scans — every
+            number is still measured on ``df``: a categorical column whose reference table has at most
+            :data:`KNOWN_MAX_VALUES` values, and a numeric one the reference tabulated as discrete, are
+            counted per known value in job 1 (no frequency table unless other values occur); a numeric
+            column the reference saw as continuous skips the discreteness bitmap and is sketched.
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -185,27 +195,37 @@ def profile_columns(
     }
     categorical = {i: _col(n).cast("string") for i, n in enumerate(names) if i not in numeric}
     source = df
-    row = moments_job(source, numeric, categorical, extra, label)
+    known, continuous = _prior(reference, names, numeric)
+    row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
     tables: dict[int, tuple[Column, bool]] = {}
     kll: dict[int, tuple[Column, float]] = {}
     hll: dict[int, tuple[Column, bool]] = {}
+    counted: dict[int, dict[object, int]] = {}
     for i, v in numeric.items():
-        bits = bin(int(row.get(f"b{i}") or 0) & (2**64 - 1)).count("1")  # a lower bound of distinct values
-        if n <= exact_max_rows or bits <= DISCRETE_MAX_DISTINCT:
+        from_known = known_counts(row, i, known[i], present[i]) if i in known else None
+        # Set bits: a lower bound of the distinct values (of the values outside the known domain).
+        bits = bin(int(row.get(f"b{i}") or 0) & (2**64 - 1)).count("1") + len(known.get(i, ()))
+        if from_known is not None:
+            counted[i] = from_known
+        elif n <= exact_max_rows or (i not in continuous and bits <= DISCRETE_MAX_DISTINCT):
             tables[i] = (v, True)
         elif present[i]:
             kll[i] = (v, min(1.0, sample_size / present[i]))
             if numeric_distinct:
                 hll[i] = (v, True)
     for j, v in categorical.items():
-        if distinct_from_bitmap(row.get(f"b{j}"), row.get(f"w{j}")) <= max_categories * _ESTIMATE_MARGIN:
+        from_known = known_counts(row, j, known[j], present[j]) if j in known else None
+        estimate = distinct_from_bitmap(row.get(f"b{j}"), row.get(f"w{j}")) + len(known.get(j, ()))
+        if from_known is not None:
+            counted[j] = {str(k): c for k, c in from_known.items()}
+        elif estimate <= max_categories * _ESTIMATE_MARGIN:
             tables[j] = (v, False)
         else:
             hll[j] = (v, False)
     cells = distribution_job(source, tables, kll, hll, sketch_k=sketch_k, seed=seed, label=label)
-    counted: dict[int, dict[object, int]] = {i: {} for i in tables}
+    counted.update({i: {} for i in tables})
     sketches: dict[int, KllSketch] = {}
     approx: dict[int, int] = {}
     for r in cells:
@@ -217,13 +237,13 @@ def profile_columns(
                 sketches[int(item["i"])] = decode_kll_doubles(item["q"])
             elif item["kind"] == 2:
                 approx[int(item["i"])] = int(item["c"])
-    for i in tables:
+    for i in counted:
         approx[i] = len(counted[i])
     result: dict[str, ColumnDistribution] = {}
     truncated: dict[str, int] = {}
     for i, name in enumerate(names):
         if i in categorical:
-            cut = i not in tables or approx[i] > max_categories
+            cut = i not in counted or approx[i] > max_categories
             if cut:
                 truncated[name] = approx[i]
             counts = {} if cut else {str(k): c for k, c in counted.get(i, {}).items()}
@@ -235,10 +255,35 @@ def profile_columns(
             dist = _numeric(row, i, n, present[i], counted.get(i), sketches.get(i), approx.get(i), integral)
             result[name] = dist
     own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "lo", "hi", "b")}
-    own |= {f"w{j}" for j in categorical}
+    own |= {f"w{j}" for j in categorical} | {k for k in row if k.startswith("k") and "_" in k}
     extra_values = {k: v for k, v in row.items() if k not in own}
     by_name = {names[i]: c for i, c in approx.items()}
     return DatasetProfile(n, result, types, truncated, by_name, extra_values)
+
+
+def _prior(
+    reference: DatasetProfile | None, names: Sequence[str], numeric: Mapping[int, Column]
+) -> tuple[dict[int, list[Any]], set[int]]:
+    """From a reference profile: the small known domains to count per value, and the continuous columns."""
+    known: dict[int, list[Any]] = {}
+    continuous: set[int] = set()
+    if reference is None:
+        return known, continuous
+    for i, name in enumerate(names):
+        ref = reference.columns.get(name)
+        if i in numeric and isinstance(ref, NumericDistribution):
+            if ref.exact and 0 < len(ref.points) <= DISCRETE_MAX_DISTINCT:
+                known[i] = [float(p) for p in ref.points]
+            elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
+                continuous.add(i)
+        elif (
+            i not in numeric
+            and isinstance(ref, CategoricalDistribution)
+            and not ref.truncated
+            and 0 < len(ref.counts) <= KNOWN_MAX_VALUES
+        ):
+            known[i] = sorted(ref.counts)
+    return known, continuous
 
 
 def _numeric(

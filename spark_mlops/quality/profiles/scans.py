@@ -22,7 +22,7 @@ whole node into a non-codegen ``ObjectHashAggregate`` — all of them mixed took
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "codegen_fields_raised",
     "distinct_from_bitmap",
     "distribution_job",
+    "known_counts",
     "moments_job",
 ]
 
@@ -44,6 +45,7 @@ CODEGEN_MAX_FIELDS = "spark.sql.codegen.maxFields"
 _RAISED_MAX_FIELDS = 100_000
 _HLL_LG_K = 12
 _SAMPLED_RATE = 32
+_HIGH = 2**32
 # Most aggregates of one codegen'd aggregation: 300 (50 numeric columns) compiled and ran at 1.3x a
 # bare scan; 1200 (a 200-column profile) exceeded the JVM's 64 KB method limit.
 _CODEGEN_MAX_AGGREGATES = 340
@@ -91,6 +93,9 @@ def moments_job(
     categorical: Mapping[int, Column],
     extra: Sequence[Column],
     label: str,
+    *,
+    known: Mapping[int, Sequence[Any]] | None = None,
+    continuous: Collection[int] = (),
 ) -> dict[str, Any]:
     """Job 1: declarative aggregates only, whole-stage codegen kept on.
 
@@ -100,6 +105,9 @@ def moments_job(
         categorical: Column index → its value as a string.
         extra: The caller's declarative aggregates.
         label: Job description prefix.
+        known: Column index → the values a reference saw (a small domain): counted here per value
+            (:func:`known_counts` reads them back), the bitmaps then only cover the other values.
+        continuous: Numeric columns known to be continuous: no discreteness bitmap.
 
     Returns:
         The one result row as a dict.
@@ -108,6 +116,7 @@ def moments_job(
     # 4x slower at 50 columns); whole-stage codegen shares each column's hash between its aggregates.
     one = F.lit(1).cast("long")
     exprs: list[Column] = [F.count(F.lit(1)).alias("n"), *extra]
+    known = known or {}
     for i, v in numeric.items():
         x = v
         exprs += [
@@ -116,23 +125,22 @@ def moments_job(
             F.var_pop(x).alias(f"v{i}"),
             F.min(x).alias(f"lo{i}"),
             F.max(x).alias(f"hi{i}"),
-            F.bit_or(
-                F.when(x.isNotNull(), F.call_function("shiftleft", one, F.hash(x).bitwiseAND(63)))
-            ).alias(f"b{i}"),
         ]
+        if i in known:
+            other = _known_aggregates(x, i, known[i], exprs)
+            exprs.append(F.bit_or(F.when(other, _bit(one, F.hash(x).bitwiseAND(63)))).alias(f"b{i}"))
+        elif i not in continuous:
+            exprs.append(F.bit_or(F.when(x.isNotNull(), _bit(one, F.hash(x).bitwiseAND(63)))).alias(f"b{i}"))
     for j, t in categorical.items():
         x = t
+        exprs.append(F.count(x).alias(f"c{j}"))
+        other = _known_aggregates(x, j, known[j], exprs) if j in known else x.isNotNull()
         h = F.hash(x)
-        sampled = x.isNotNull() & (
-            F.call_function("shiftright", h, F.lit(6)).bitwiseAND(_SAMPLED_RATE - 1) == 0
-        )
+        sampled = other & (F.call_function("shiftright", h, F.lit(6)).bitwiseAND(_SAMPLED_RATE - 1) == 0)
         high = F.call_function("shiftright", h, F.lit(11)).bitwiseAND(63)
         exprs += [
-            F.count(x).alias(f"c{j}"),
-            F.bit_or(F.when(x.isNotNull(), F.call_function("shiftleft", one, h.bitwiseAND(63)))).alias(
-                f"b{j}"
-            ),
-            F.bit_or(F.when(sampled, F.call_function("shiftleft", one, high))).alias(f"w{j}"),
+            F.bit_or(F.when(other, _bit(one, h.bitwiseAND(63)))).alias(f"b{j}"),
+            F.bit_or(F.when(sampled, _bit(one, high))).alias(f"w{j}"),
         ]
     spark = source.sparkSession
     what = f"{label}: moments ({len(exprs)} aggregates)"
@@ -143,6 +151,49 @@ def moments_job(
             return source.agg(*exprs).collect()[0].asDict()
     with codegen_fields_raised(spark), job_description(spark, what):
         return source.agg(*exprs).collect()[0].asDict()  # a global aggregation returns one row
+
+
+def _bit(one: Column, position: Column) -> Column:
+    return F.call_function("shiftleft", one, position)
+
+
+def _known_aggregates(x: Column, i: int, values: Sequence[Any], exprs: list[Column]) -> Column:
+    """Append the packed per-value counts of column ``i`` to ``exprs``; return "x is another value".
+
+    Two values share one 64-bit sum (low and high 32 bits), halving the aggregates: whole-stage codegen
+    compiles only up to a few hundred of them (``_CODEGEN_MAX_AGGREGATES``). ``try_sum`` turns an
+    overflow into NULL instead of an ANSI error; :func:`known_counts` then reports the counts unknown.
+    """
+    for p in range(0, len(values), 2):
+        slot = F.when(x == F.lit(values[p]), F.lit(1).cast("long"))
+        if p + 1 < len(values):
+            slot = slot.when(x == F.lit(values[p + 1]), F.lit(_HIGH).cast("long"))
+        exprs.append(F.try_sum(slot.otherwise(F.lit(0).cast("long"))).alias(f"k{i}_{p // 2}"))
+    return x.isNotNull() & ~x.isin(list(values))
+
+
+def known_counts(
+    row: Mapping[str, Any], i: int, values: Sequence[Any], present: int
+) -> dict[Any, int] | None:
+    """The exact counts of column ``i``'s known values from job 1, or None when they cannot be trusted.
+
+    None when the column has other values too (its bitmap is not 0), a packed sum overflowed, or the
+    data has ≥ 2^32 rows (a low half could carry into the high half); the caller tabulates it instead.
+    """
+    if int(row.get(f"b{i}") or 0) != 0 or present >= _HIGH:
+        return None
+    counts: dict[Any, int] = {}
+    for p in range(0, len(values), 2):
+        packed = row.get(f"k{i}_{p // 2}")
+        if packed is None:
+            return None
+        packed = int(packed)
+        counts[values[p]] = packed & (_HIGH - 1)
+        if p + 1 < len(values):
+            counts[values[p + 1]] = packed >> 32
+    if sum(counts.values()) != present:
+        return None
+    return {v: c for v, c in counts.items() if c}
 
 
 def _packed(aggregates: Mapping[int, Column], kind: int) -> Column:
