@@ -1,12 +1,14 @@
-"""Lineage queries: breadth-first traversal of the edge table as iterative Spark joins.
+"""Lineage queries: breadth-first traversal of the edge table.
 
-Each step joins the current frontier (broadcast while small) with the edge table, so a step over
-millions of edges is one scan of the edge table without a shuffle of it, and drops vertices already
-visited (so a cycle through AssociatedWith/SameAs edges is walked once and the walk always ends). The
-walk stops when a step finds nothing new or at ``max_depth``. While a step's result is small (≤ 10,000
-followed edges) it is collected and the visited set kept on the driver: one Spark job per step. A larger
-step switches to the distributed walk, where frontier and visited set are DataFrames that are
-``localCheckpoint``ed every step so the plan stays one join deep however many steps run.
+An edge table of at most ``LOCAL_GRAPH_LIMIT`` rows (the usual case) is read in one Spark job and walked
+on the driver. A larger one is walked as iterative Spark joins: each step joins the current frontier
+(broadcast while small) with the edge table, so a step over millions of edges is one scan of the edge
+table without a shuffle of it, and drops vertices already visited (so a cycle through
+AssociatedWith/SameAs edges is walked once and the walk always ends). The walk stops when a step finds
+nothing new or at ``max_depth``. While a step's result is small (≤ 10,000 followed edges) it is collected
+and the visited set kept on the driver: one Spark job per step. A larger step switches to the distributed
+walk, where frontier and visited set are DataFrames that are ``localCheckpoint``ed every step so the plan
+stays one join deep however many steps run.
 
 Semantics (SageMaker's ``QueryLineage``): ASCENDANTS follows edges backwards (towards sources),
 DESCENDANTS forwards, BOTH does both walks from the start (it does not wander sideways to siblings).
@@ -22,13 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.lineage.entities import Association, EntityKind, LineageEntity
-from spark_mlops.lineage.store import LineageStore, resolve_store
+from spark_mlops.lineage.store import EDGE_SCHEMA, LineageStore, resolve_store
 from spark_mlops.spark import job_description
 
 __all__ = ["LineageFilter", "LineageQuery", "LineageQueryDirection", "LineageQueryResult", "Vertex"]
@@ -224,20 +227,52 @@ class LineageQuery:
             query_filter or LineageFilter(),
         ]
         dirs = ["Ascendants", "Descendants"] if way is LineageQueryDirection.BOTH else [way.value]
-        reached, followed = self._walk(list(starts), dirs, max_depth)
+        small = self.store.edges_if_small()
+        if small is not None:
+            reached, edges_df = self._walk_local(list(starts), dirs, max_depth, small)
+        else:
+            reached, followed = self._walk(list(starts), dirs, max_depth)
+            edges_df = self.store.edges().join(F.broadcast(followed), "id", "left_semi")
         vertices = self.store.vertices().join(reached, "id")
         for f in filters:
             vertices = f.apply(vertices)
-        edges_df = None
-        if include_edges:
-            edges_df = (
-                self.store.edges().limit(0)
-                if followed is None
-                else self.store.edges().join(F.broadcast(followed), "id", "left_semi")
-            )
-        return LineageQueryResult([starts[i] for i in dict.fromkeys(ids)], vertices, edges_df)
+        return LineageQueryResult(
+            [starts[i] for i in dict.fromkeys(ids)], vertices, edges_df if include_edges else None
+        )
 
-    def _walk(self, starts: list[str], dirs: list[str], max_depth: int) -> tuple[DataFrame, DataFrame | None]:
+    def _walk_local(
+        self, starts: list[str], dirs: list[str], max_depth: int, stored: list[dict[str, Any]]
+    ) -> tuple[DataFrame, DataFrame]:
+        """The walk of :meth:`_walk` over edges read into the driver; the followed edges are returned as a
+        local DataFrame (collecting it runs no Spark job)."""
+        spark = self.store.spark
+        ways: dict[str, dict[str, list[dict[str, Any]]]] = {"Ascendants": {}, "Descendants": {}}
+        for row in stored:
+            ways["Ascendants"].setdefault(row["destination_id"], []).append(row)
+            ways["Descendants"].setdefault(row["source_id"], []).append(row)
+        visited: dict[tuple[str, str], int] = {(s, d): 0 for s in starts for d in dirs}
+        followed: dict[str, dict[str, Any]] = {}
+        frontier = list(visited)
+        depth = 0
+        while frontier and depth < max_depth:
+            depth += 1
+            step: list[tuple[str, str]] = []
+            for node, way in frontier:
+                for row in ways[way].get(node, ()):
+                    followed[row["id"]] = row
+                    key = (row["source_id" if way == "Ascendants" else "destination_id"], way)
+                    if key not in visited:
+                        visited[key] = depth
+                        step.append(key)
+            frontier = step
+        reached = spark.createDataFrame(
+            [(n, d, v) for (n, d), v in visited.items() if v > 0 and n not in starts],
+            "id string, direction string, depth int",
+        )
+        edges = [tuple(r[f.name] for f in EDGE_SCHEMA.fields) for _, r in sorted(followed.items())]
+        return reached, spark.createDataFrame(edges, EDGE_SCHEMA)
+
+    def _walk(self, starts: list[str], dirs: list[str], max_depth: int) -> tuple[DataFrame, DataFrame]:
         """Breadth-first walk. While a step's result is small (≤ ``_LOCAL_LIMIT`` rows) it is collected and
         the visited set kept on the driver: one Spark job per step. A larger step switches to the fully
         distributed walk (checkpointed frontier and visited DataFrames)."""
@@ -306,7 +341,7 @@ class LineageQuery:
         done: DataFrame,
         depth: int,
         max_depth: int,
-    ) -> tuple[DataFrame, DataFrame | None]:
+    ) -> tuple[DataFrame, DataFrame]:
         edges = self._edge_columns()
         followed: list[DataFrame] = [done]
         size = _LOCAL_LIMIT + 1

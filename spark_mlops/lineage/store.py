@@ -3,8 +3,9 @@
 Writes are insert-if-absent ``MERGE``s keyed by the deterministic ids, so creating an entity or an
 association again changes nothing. Inside ``with store.batch():`` creations are buffered and written
 with one MERGE per table when the block ends (a whole graph costs a handful of Spark jobs instead of a
-few per call). Provenance edges (ContributedTo, DerivedFrom, Produced) are checked for cycles with
-iterative Spark joins before they are written; AssociatedWith and SameAs may form cycles.
+few per call). Provenance edges (ContributedTo, DerivedFrom, Produced) are checked for cycles before they
+are written (on the driver when the edge table is small — one Spark job —, else with iterative Spark
+joins); AssociatedWith and SameAs may form cycles.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ _ACYCLIC_TYPES = [t.value for t in AssociationType if t.acyclic]
 _PAIR = "origin string, node string"
 #: Cycle-check steps with at most this many rows are collected (one Spark job per step).
 _LOCAL_LIMIT = 10_000
+#: Edge tables with at most this many (matching) rows are read into the driver in one Spark job and walked
+#: there: a lineage graph is usually small, and a walk of depth d would otherwise cost d jobs, each
+#: replaying the Delta log and scanning the table. Larger tables are walked step by step in Spark.
+LOCAL_GRAPH_LIMIT = 100_000
 
 
 def _ddl(schema: StructType) -> str:
@@ -126,6 +131,20 @@ class LineageStore:
     def edges(self) -> DataFrame:
         """The edge table (one row per association)."""
         return self.spark.read.format("delta").load(self.edges_path)
+
+    def edges_if_small(self, association_types: Iterable[str] | None = None) -> list[dict[str, Any]] | None:
+        """Every edge (optionally only of ``association_types``) as a dict, or ``None`` when there are more
+        than ``LOCAL_GRAPH_LIMIT``; one Spark job that stops reading after the limit."""
+        df = self.edges()
+        if association_types is not None:
+            df = df.where(F.col("association_type").isin(sorted(association_types)))
+        limit = LOCAL_GRAPH_LIMIT
+        with job_description(self.spark, "lineage: read a small edge table"):
+            rows = df.limit(limit + 1).collect()
+        if len(rows) > limit:
+            log.info("lineage: more than %d edges in %s, walking in Spark", limit, self.edges_path)
+            return None
+        return [r.asDict() for r in rows]
 
     def describe(self, entity: LineageEntity | str) -> LineageEntity:
         """The stored entity (Artifact, Action or Context) for an entity or id.
@@ -239,9 +258,10 @@ class LineageStore:
             rows = [e.to_dict() for e in entities]
             self._merge(self.vertices_path, self.spark.createDataFrame(rows, VERTEX_SCHEMA), "vertices")
         if edges:
-            ends = self.require(
-                [e.source_id for e in edges] + [e.destination_id for e in edges], "source/destination"
-            )
+            # Ends written by this flush are known (an id fixes kind and type): look up only the others.
+            ends: dict[str, LineageEntity] = {e.id: e for e in entities}
+            others = {e.source_id for e in edges} | {e.destination_id for e in edges}
+            ends.update(self.require(sorted(others - set(ends)), "source/destination"))
             enriched = [
                 Association(
                     e.source_id,
@@ -284,12 +304,17 @@ class LineageStore:
     def _check_cycles(self, edges: list[Association]) -> None:
         """Fail when a new provenance edge s -> d has s reachable from d.
 
-        Walks forward from each new edge's destination, remembering the source it must not reach. While a
-        step is small (≤ ``_LOCAL_LIMIT`` rows) it is collected and the visited set kept on the driver (one
-        Spark job per step); a larger step continues as checkpointed DataFrames.
+        Walks forward from each new edge's destination, remembering the source it must not reach. An edge
+        table of at most ``LOCAL_GRAPH_LIMIT`` provenance edges is read once and walked on the driver.
+        Otherwise, while a step is small (≤ ``_LOCAL_LIMIT`` rows) it is collected and the visited set
+        kept on the driver (one Spark job per step); a larger step continues as checkpointed DataFrames.
         """
         new = [e for e in edges if e.association_type.acyclic]
         if not new:
+            return
+        small = self.edges_if_small(_ACYCLIC_TYPES)
+        if small is not None:
+            self._check_cycles_local(new, small)
             return
         spark = self.spark
         graph = (
@@ -324,6 +349,26 @@ class LineageStore:
                     if key not in visited:
                         visited.add(key)
                         frontier.append(key)
+
+    def _check_cycles_local(self, new: list[Association], stored: list[dict[str, Any]]) -> None:
+        """The same walk as :meth:`_check_cycles` over the provenance edges read into the driver."""
+        forward: dict[str, set[str]] = {}
+        for src, dst in [(r["source_id"], r["destination_id"]) for r in stored] + [
+            (e.source_id, e.destination_id) for e in new
+        ]:
+            forward.setdefault(src, set()).add(dst)
+        visited = {(e.source_id, e.destination_id) for e in new}
+        frontier = sorted(visited)
+        while frontier:
+            step: list[tuple[str, str]] = []
+            for origin, node in frontier:
+                for dst in sorted(forward.get(node, ())):
+                    if dst == origin:
+                        self._cycle(new, origin)
+                    if (origin, dst) not in visited:
+                        visited.add((origin, dst))
+                        step.append((origin, dst))
+            frontier = step
 
     @staticmethod
     def _cycle(new: list[Association], origin: str) -> None:

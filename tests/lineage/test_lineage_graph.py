@@ -269,3 +269,19 @@ def test_exports(graph, tmp_path):
     pixels = matplotlib.image.imread(out)
     assert pixels.ndim == 3 and pixels.shape[0] > 100 and pixels.shape[1] > 100
     assert (pixels[..., :3] < 0.5).any()  # something was drawn
+
+
+def test_large_graph_path_walks_and_checks_cycles_in_spark(graph, monkeypatch):
+    """Above LOCAL_GRAPH_LIMIT edges the walk and the cycle check run as Spark joins: same answers."""
+    import spark_mlops.lineage.store as lineage_store
+
+    monkeypatch.setattr(lineage_store, "LOCAL_GRAPH_LIMIT", 0)
+    for start, direction, depth in (("deploy", "Ascendants", 2), ("train-2", "Both", 1)):
+        result = LineageQuery(graph["store"]).query(graph["e"][start], direction=direction, max_depth=depth)
+        want, want_edges = reference_walk(start, direction, depth)
+        assert _named(graph, result) == want
+        assert _named_edges(graph, result) == want_edges
+    e = graph["e"]
+    with pytest.raises(LineageError, match="would close a cycle"):
+        Association.create(e["processed@1"], e["raw@1"], "DerivedFrom", store=graph["store"])
+    assert graph["store"].edges().count() == len(EDGES)
