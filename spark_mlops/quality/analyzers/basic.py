@@ -6,17 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pyspark.sql import Column
-from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from spark_mlops.quality.analyzers.base import (
     ScanShareableAnalyzer,
-    column,
     has_column,
-    in_scope,
     is_string,
     normalize_columns,
+    sql_column,
+    sql_in_scope,
+    sql_string,
 )
 from spark_mlops.quality.analyzers.states import ComplianceState, NumMatches, NumMatchesAndCount
 from spark_mlops.quality.metrics import Entity
@@ -39,8 +38,8 @@ class Size(ScanShareableAnalyzer):
     def instance(self) -> str:
         return "*"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        return [F.count_if(in_scope(self.where))]
+    def aggregations(self, schema: StructType) -> list[str]:
+        return [f"count_if({sql_in_scope(self.where)})"]
 
     def state_from_row(self, values: Sequence[Any]) -> NumMatches:
         return NumMatches(int(values[0] or 0))
@@ -64,9 +63,9 @@ class Completeness(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return has_column(schema, self.column)
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        scoped = in_scope(self.where)
-        return [F.count_if(scoped & column(self.column).isNotNull()), F.count_if(scoped)]
+    def aggregations(self, schema: StructType) -> list[str]:
+        scoped = sql_in_scope(self.where)
+        return [f"count_if({scoped} AND {sql_column(self.column)} IS NOT NULL)", f"count_if({scoped})"]
 
     def state_from_row(self, values: Sequence[Any]) -> NumMatchesAndCount:
         return NumMatchesAndCount(int(values[0] or 0), int(values[1] or 0))
@@ -124,13 +123,13 @@ class Compliance(ScanShareableAnalyzer):
                 return missing
         return None
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        scoped = in_scope(self.where)
-        predicate = F.expr(self.predicate)
+    def aggregations(self, schema: StructType) -> list[str]:
+        scoped = sql_in_scope(self.where)
+        predicate = f"(\n{self.predicate}\n)"  # own lines: a trailing -- comment ends there
         return [
-            F.count_if(scoped & F.coalesce(predicate, F.lit(False))),
-            F.count_if(scoped),
-            F.count_if(scoped & predicate.isNotNull()),
+            f"count_if({scoped} AND coalesce({predicate}, false))",
+            f"count_if({scoped})",
+            f"count_if({scoped} AND {predicate} IS NOT NULL)",
         ]
 
     def state_from_row(self, values: Sequence[Any]) -> ComplianceState:
@@ -161,10 +160,10 @@ class PatternMatch(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return is_string(schema, self.column)
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        scoped = in_scope(self.where)
-        matches = F.coalesce(column(self.column).rlike(self.pattern), F.lit(False))
-        return [F.count_if(scoped & matches), F.count_if(scoped)]
+    def aggregations(self, schema: StructType) -> list[str]:
+        scoped = sql_in_scope(self.where)
+        matches = f"coalesce({sql_column(self.column)} RLIKE {sql_string(self.pattern)}, false)"
+        return [f"count_if({scoped} AND {matches})", f"count_if({scoped})"]
 
     def state_from_row(self, values: Sequence[Any]) -> NumMatchesAndCount:
         return NumMatchesAndCount(int(values[0] or 0), int(values[1] or 0))

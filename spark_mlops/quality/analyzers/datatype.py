@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pyspark.sql import Column
-from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from spark_mlops.quality.analyzers.base import ScanShareableAnalyzer, column, has_column, in_scope
+from spark_mlops.quality.analyzers.base import (
+    ScanShareableAnalyzer,
+    has_column,
+    sql_column,
+    sql_in_scope,
+    sql_string,
+)
 from spark_mlops.quality.analyzers.states import DataTypeState
 
 __all__ = ["BOOLEAN_PATTERN", "FRACTIONAL_PATTERN", "INTEGRAL_PATTERN", "DataType"]
@@ -42,16 +46,16 @@ class DataType(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return has_column(schema, self.column)
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        scoped = in_scope(self.where)
-        text = column(self.column).cast("string")
-        present = scoped & text.isNotNull()
+    def aggregations(self, schema: StructType) -> list[str]:
+        scoped = sql_in_scope(self.where)
+        text = f"CAST({sql_column(self.column)} AS STRING)"
+        present = f"{scoped} AND {text} IS NOT NULL"
         return [
-            F.count_if(scoped & text.isNull()),
-            F.count_if(present & text.rlike(FRACTIONAL_PATTERN)),
-            F.count_if(present & text.rlike(INTEGRAL_PATTERN)),
-            F.count_if(present & text.rlike(BOOLEAN_PATTERN)),
-            F.count_if(present),
+            f"count_if({scoped} AND {text} IS NULL)",
+            f"count_if({present} AND {text} RLIKE {sql_string(FRACTIONAL_PATTERN)})",
+            f"count_if({present} AND {text} RLIKE {sql_string(INTEGRAL_PATTERN)})",
+            f"count_if({present} AND {text} RLIKE {sql_string(BOOLEAN_PATTERN)})",
+            f"count_if({present})",
         ]
 
     def state_from_row(self, values: Sequence[Any]) -> DataTypeState:

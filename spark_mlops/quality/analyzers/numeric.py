@@ -12,17 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pyspark.sql import Column
-from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from spark_mlops.quality.analyzers.base import (
     ScanShareableAnalyzer,
-    column,
-    in_scope,
     is_numeric,
     is_string,
-    scope,
+    sql_column,
+    sql_in_scope,
+    sql_scope,
 )
 from spark_mlops.quality.analyzers.states import (
     CorrelationState,
@@ -62,9 +60,9 @@ class _NumericColumn(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return is_numeric(schema, self.column)
 
-    def _values(self) -> Column:
+    def _values(self) -> str:
         # Decimals and integers as doubles: states stay plain floats and merge without overflow.
-        return scope(column(self.column).cast("double"), self.where)
+        return sql_scope(f"CAST({sql_column(self.column)} AS DOUBLE)", self.where)
 
 
 @dataclass(frozen=True)
@@ -73,9 +71,9 @@ class Mean(_NumericColumn):
 
     name: ClassVar[str] = "Mean"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
+    def aggregations(self, schema: StructType) -> list[str]:
         values = self._values()
-        return [F.sum(values), F.count(values)]
+        return [f"sum({values})", f"count({values})"]
 
     def state_from_row(self, values: Sequence[Any]) -> MeanState:
         return MeanState(float(values[0] or 0.0), int(values[1] or 0))
@@ -90,9 +88,9 @@ class Sum(_NumericColumn):
 
     name: ClassVar[str] = "Sum"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
+    def aggregations(self, schema: StructType) -> list[str]:
         values = self._values()
-        return [F.sum(values), F.count(values)]
+        return [f"sum({values})", f"count({values})"]
 
     def state_from_row(self, values: Sequence[Any]) -> SumState:
         return SumState(float(values[0] or 0.0), int(values[1] or 0))
@@ -107,8 +105,8 @@ class Minimum(_NumericColumn):
 
     name: ClassVar[str] = "Minimum"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        return [F.min(self._values())]
+    def aggregations(self, schema: StructType) -> list[str]:
+        return [f"min({self._values()})"]
 
     def state_from_row(self, values: Sequence[Any]) -> MinState:
         return MinState(_opt_float(values[0]))
@@ -123,8 +121,8 @@ class Maximum(_NumericColumn):
 
     name: ClassVar[str] = "Maximum"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        return [F.max(self._values())]
+    def aggregations(self, schema: StructType) -> list[str]:
+        return [f"max({self._values()})"]
 
     def state_from_row(self, values: Sequence[Any]) -> MaxState:
         return MaxState(_opt_float(values[0]))
@@ -139,9 +137,9 @@ class StandardDeviation(_NumericColumn):
 
     name: ClassVar[str] = "StandardDeviation"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
+    def aggregations(self, schema: StructType) -> list[str]:
         values = self._values()
-        return [F.count(values), F.avg(values), F.var_pop(values) * F.count(values)]
+        return [f"count({values})", f"avg({values})", f"var_pop({values}) * count({values})"]
 
     def state_from_row(self, values: Sequence[Any]) -> StandardDeviationState:
         n = int(values[0] or 0)
@@ -165,8 +163,8 @@ class _LengthColumn(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return is_string(schema, self.column)
 
-    def _lengths(self) -> Column:
-        return scope(F.length(column(self.column)), self.where)
+    def _lengths(self) -> str:
+        return sql_scope(f"length({sql_column(self.column)})", self.where)
 
 
 @dataclass(frozen=True)
@@ -175,8 +173,8 @@ class MinLength(_LengthColumn):
 
     name: ClassVar[str] = "MinLength"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        return [F.min(self._lengths())]
+    def aggregations(self, schema: StructType) -> list[str]:
+        return [f"min({self._lengths()})"]
 
     def state_from_row(self, values: Sequence[Any]) -> MinState:
         return MinState(_opt_float(values[0]))
@@ -191,8 +189,8 @@ class MaxLength(_LengthColumn):
 
     name: ClassVar[str] = "MaxLength"
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        return [F.max(self._lengths())]
+    def aggregations(self, schema: StructType) -> list[str]:
+        return [f"max({self._lengths()})"]
 
     def state_from_row(self, values: Sequence[Any]) -> MaxState:
         return MaxState(_opt_float(values[0]))
@@ -221,13 +219,20 @@ class Correlation(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return is_numeric(schema, self.first_column) or is_numeric(schema, self.second_column)
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        x = column(self.first_column).cast("double")
-        y = column(self.second_column).cast("double")
-        both = in_scope(self.where) & x.isNotNull() & y.isNotNull()
-        xs, ys = F.when(both, x), F.when(both, y)
-        n = F.count_if(both)
-        return [n, F.avg(xs), F.avg(ys), F.covar_pop(xs, ys) * n, F.var_pop(xs) * n, F.var_pop(ys) * n]
+    def aggregations(self, schema: StructType) -> list[str]:
+        x = f"CAST({sql_column(self.first_column)} AS DOUBLE)"
+        y = f"CAST({sql_column(self.second_column)} AS DOUBLE)"
+        both = f"{sql_in_scope(self.where)} AND {x} IS NOT NULL AND {y} IS NOT NULL"
+        xs, ys = f"CASE WHEN {both} THEN {x} END", f"CASE WHEN {both} THEN {y} END"
+        n = f"count_if({both})"
+        return [
+            n,
+            f"avg({xs})",
+            f"avg({ys})",
+            f"covar_pop({xs}, {ys}) * {n}",
+            f"var_pop({xs}) * {n}",
+            f"var_pop({ys}) * {n}",
+        ]
 
     def state_from_row(self, values: Sequence[Any]) -> CorrelationState:
         n = int(values[0] or 0)

@@ -15,18 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pyspark.sql import Column, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession
 from pyspark.sql.types import BinaryType, ByteType, IntegerType, LongType, ShortType, StringType, StructType
 
 from spark_mlops.errors import InvalidArgumentError, SparkSetupError
 from spark_mlops.quality.analyzers.base import (
     ScanShareableAnalyzer,
     State,
-    column,
     has_column,
     is_numeric,
-    scope,
+    sql_column,
+    sql_scope,
 )
 from spark_mlops.quality.metrics import Metric
 
@@ -143,16 +142,16 @@ class ApproxCountDistinct(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return has_column(schema, self.column)
 
-    def aggregations(self, schema: StructType) -> list[Column]:
+    def aggregations(self, schema: StructType) -> list[str]:
         # hll_sketch_agg takes INT, BIGINT, STRING or BINARY: other types are sketched by their text.
         kind = next((type(f.dataType) for f in schema.fields if f.name == self.column), StringType)
-        col = column(self.column)
+        col = sql_column(self.column)
         if kind in (ByteType, ShortType, IntegerType):
-            col = col.cast("int")
+            col = f"CAST({col} AS INT)"
         elif kind not in (LongType, StringType, BinaryType):
-            col = col.cast("string")
-        sketch = F.hll_sketch_agg(scope(col, self.where), HLL_LG_K)
-        return [sketch, F.hll_sketch_estimate(sketch)]
+            col = f"CAST({col} AS STRING)"
+        sketch = f"hll_sketch_agg({sql_scope(col, self.where)}, {HLL_LG_K})"
+        return [sketch, f"hll_sketch_estimate({sketch})"]
 
     def state_from_row(self, values: Sequence[Any]) -> HllState:
         return HllState(bytes(values[0]), float(values[1] or 0.0))
@@ -189,12 +188,14 @@ class _KllAnalyzer(ScanShareableAnalyzer):
     def preconditions(self, schema: StructType) -> str | None:
         return _check_quantile_args(self._quantiles, self.relative_error) or is_numeric(schema, self.column)
 
-    def aggregations(self, schema: StructType) -> list[Column]:
-        values = scope(column(self.column).cast("double"), self.where)
-        sketch = F.kll_sketch_agg_double(values, kll_k(self.relative_error))
-        n = F.kll_sketch_get_n_double(sketch)
-        ranks = F.array(*[F.lit(float(q)) for q in self._quantiles])
-        return [sketch, n, F.when(n > 0, F.kll_sketch_get_quantile_double(sketch, ranks))]
+    def aggregations(self, schema: StructType) -> list[str]:
+        values = sql_scope(f"CAST({sql_column(self.column)} AS DOUBLE)", self.where)
+        sketch = f"kll_sketch_agg_double({values}, {kll_k(self.relative_error)})"
+        n = f"kll_sketch_get_n_double({sketch})"
+        # repr of a float is exact (shortest round-trip text); the cast keeps it a DOUBLE.
+        ranks = ", ".join(f"CAST('{float(q)!r}' AS DOUBLE)" for q in self._quantiles)
+        answers = f"kll_sketch_get_quantile_double({sketch}, array({ranks}))"
+        return [sketch, n, f"CASE WHEN {n} > 0 THEN {answers} END"]
 
     def state_from_row(self, values: Sequence[Any]) -> KllState:
         answers = tuple(float(v) for v in values[2]) if values[2] is not None else ()

@@ -1,7 +1,11 @@
-"""Scan-shareable analyzers: every analyzer of a run compiled into ONE ``df.agg`` (one Spark job).
+"""Scan-shareable analyzers: every analyzer of a run compiled into ONE aggregation (one Spark job).
 
-Each analyzer's ``where`` lives inside its aggregate expressions (``count_if``, ``when``), so different
-filters share the scan. A bad expression must not sink the others: on failure the analyzers are checked
+Each analyzer's ``where`` lives inside its aggregate expressions (``count_if``, ``CASE WHEN``), so
+different filters share the scan. The analyzers write their aggregates as SQL text and the engine
+hands Spark all of them as one ``named_struct`` expression: a few Py4J calls per run instead of
+several per aggregate function (see :func:`spark_mlops.quality.analyzers.base.sql_column`).
+
+A bad expression must not sink the others: on failure the analyzers are checked
 one by one (analysis only, no job), the bad ones become failure metrics, and the rest run again fused;
 only if that still fails at run time (e.g. an ANSI cast error in a predicate) does each run alone.
 """
@@ -12,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 
 from spark_mlops.quality.analyzers.base import ScanShareableAnalyzer, State
 from spark_mlops.quality.engine.errors import failure_message
@@ -23,17 +27,20 @@ __all__ = ["compute_scan_states"]
 
 log = logging.getLogger(__name__)
 
-_Plan = list[tuple[ScanShareableAnalyzer, list[Column]]]
+_Plan = list[tuple[ScanShareableAnalyzer, list[str]]]
+
+
+def _aggregate(df: DataFrame, expressions: Sequence[str]) -> DataFrame:
+    """One global aggregation of ``expressions`` (SQL text) as a one-row, one-struct DataFrame."""
+    fields = ", ".join(f"'_m{i}', {e}" for i, e in enumerate(expressions))
+    return df.selectExpr(f"named_struct({fields}) AS _metrics")
 
 
 def _fused(df: DataFrame, plans: _Plan) -> dict[ScanShareableAnalyzer, State]:
-    columns: list[Column] = []
-    for _, cols in plans:
-        columns.extend(cols)
-    aliased = [c.alias(f"_m{i}") for i, c in enumerate(columns)]
+    expressions = [e for _, exprs in plans for e in exprs]
     with job_description(df.sparkSession, f"spark_mlops: {len(plans)} analyzers in one scan"):
-        row = df.agg(*aliased).collect()[0]
-    values: Sequence[Any] = tuple(row)
+        row = _aggregate(df, expressions).collect()[0]
+    values: Sequence[Any] = tuple(row[0])
     states: dict[ScanShareableAnalyzer, State] = {}
     offset = 0
     for analyzer, cols in plans:
@@ -68,7 +75,7 @@ def compute_scan_states(
     valid: _Plan = []
     for analyzer, cols in plans:
         try:
-            df.agg(*cols).schema  # noqa: B018 - analysis only, no job
+            _aggregate(df, cols).schema  # noqa: B018 - analysis only, no job
             valid.append((analyzer, cols))
         except Exception as exc:  # noqa: BLE001
             results[analyzer] = analyzer.failure(failure_message(exc))
