@@ -15,7 +15,20 @@ from pyspark.sql.utils import is_remote
 from spark_mlops.errors import SparkConnectUnsupportedError
 from spark_mlops.spark import is_connect
 
-__all__ = ["require_mlflow_spark"]
+__all__ = ["require_mlflow_spark", "spark_model_requirements"]
+
+
+def spark_model_requirements() -> list[str]:
+    """The pip requirements to save with a Spark ML model (pyspark and mlflow at the running versions).
+
+    Passed explicitly to ``mlflow.spark.save_model``: without them MLflow infers the requirements by loading
+    the saved model again in a new Python process with a SparkSession of its own (a new JVM), which costs
+    more than fitting a small model.
+    """
+    import mlflow
+    import pyspark
+
+    return [f"pyspark=={pyspark.__version__}", f"mlflow=={mlflow.__version__}"]
 
 
 def require_mlflow_spark(spark: SparkSession | None, feature: str, alternative: str) -> None:

@@ -21,7 +21,7 @@ from pyspark.sql import DataFrame
 from spark_mlops.delta import TableVersion, read_delta_versioned
 from spark_mlops.errors import InvalidArgumentError, TrackingError
 from spark_mlops.lineage import ActionType, ArtifactType, LineageStore
-from spark_mlops.models.mlflow_spark import require_mlflow_spark
+from spark_mlops.models.mlflow_spark import require_mlflow_spark, spark_model_requirements
 from spark_mlops.spark import get_spark, job_description
 from spark_mlops.tracking import Experiment, Tracker, Trial
 
@@ -166,7 +166,6 @@ def fit_tracked(
 def _log_model(tracker: Tracker, model: Model, df: DataFrame) -> str:
     import mlflow
     import mlflow.spark
-    import pyspark
     from mlflow.models import infer_signature
 
     # A few rows only: the example and the signature never touch the full data.
@@ -180,11 +179,12 @@ def _log_model(tracker: Tracker, model: Model, df: DataFrame) -> str:
     signature = infer_signature(example_pdf, output)
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, "model")
-        # Explicit requirements: MLflow would otherwise infer them by re-loading the model in a new
-        # Python process with its own SparkSession, which costs far more than the training itself.
-        reqs = [f"pyspark=={pyspark.__version__}", f"mlflow=={mlflow.__version__}"]
         mlflow.spark.save_model(
-            model, local, signature=signature, input_example=example_pdf, pip_requirements=reqs
+            model,
+            local,
+            signature=signature,
+            input_example=example_pdf,
+            pip_requirements=spark_model_requirements(),  # no inference in a second JVM
         )
         return tracker.log_directory(local, "model")
 

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from spark_mlops.delta import read_delta, write_delta
 from spark_mlops.errors import InvalidArgumentError, SparkMlopsError
 from spark_mlops.models.batch_inference import batch_inference
+from spark_mlops.models.mlflow_spark import spark_model_requirements
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,13 @@ def registered_model(spark, mlflow_tracking_uri):
     model = pipeline.fit(train)
     mlflow.set_experiment("batch-inference-tests")
     with mlflow.start_run():
-        info = mlflow.spark.log_model(model, artifact_path="model", registered_model_name="bi-test-model")
+        # Explicit requirements: inferring them loads the model again in a second Python process and JVM.
+        info = mlflow.spark.log_model(
+            model,
+            artifact_path="model",
+            registered_model_name="bi-test-model",
+            pip_requirements=spark_model_requirements(),
+        )
     return model, info
 
 

@@ -14,7 +14,7 @@ from pyspark.ml import PipelineModel, Transformer
 
 from spark_mlops.errors import PipelineDefinitionError, StepFailedError
 from spark_mlops.models.batch_inference import load_spark_model
-from spark_mlops.models.mlflow_spark import require_mlflow_spark
+from spark_mlops.models.mlflow_spark import require_mlflow_spark, spark_model_requirements
 from spark_mlops.pipeline.parameters import Parameter
 from spark_mlops.pipeline.serde import value_from_json, value_to_json
 from spark_mlops.pipeline.steps.base import Step, StepFieldsModel, check_type, register_step_type
@@ -106,7 +106,8 @@ class ModelStep(Step):
         )
         with tempfile.TemporaryDirectory() as tmp:
             local = os.path.join(tmp, "model")
-            mlflow.spark.save_model(combined, local)
+            # Explicit requirements: inferring them re-loads the model in a second Python process + JVM.
+            mlflow.spark.save_model(combined, local, pip_requirements=spark_model_requirements())
             client.log_artifacts(run.info.run_id, local, "model")
         client.set_terminated(run.info.run_id)
         ctx.log_param("stages", ",".join(type(p).__name__ for p in parts))
