@@ -1,5 +1,7 @@
-"""jobs/model_quality.py under spark-submit and jobs/bias.py as a script in this process (``runpy``: its
-``get_spark()`` reuses the test session instead of starting another JVM), on real Delta and MLflow."""
+"""Jobs as a cluster runs them, on real Delta and MLflow: jobs/model_quality.py and a failing jobs/quality.py
+gate under spark-submit — both in one spark-submit driver (tests/jobs/run_scripts.py runs each as
+``__main__`` with its own argv), so the module starts one extra JVM, not two — and jobs/bias.py as a script
+in this process (``runpy``: its ``get_spark()`` reuses the test session)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from sklearn import metrics as skm
 
 from spark_mlops.cli import build_parser
 from spark_mlops.commands.model import EXIT_VIOLATIONS, run_bias, run_model_quality
+from spark_mlops.datasets import ReviewDefects, generate_reviews
+from spark_mlops.delta import write_delta
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,7 +43,7 @@ def test_cli_registers_commands() -> None:
 
 
 @pytest.mark.slow
-def test_model_quality_job_under_spark_submit(
+def test_model_quality_and_failing_quality_gate_under_spark_submit(
     spark, tmp_delta_path: str, tmp_path: Path, mlflow_tracking_uri: str
 ) -> None:  # type: ignore[no-untyped-def]
     from mlflow.tracking import MlflowClient
@@ -62,18 +66,31 @@ def test_model_quality_job_under_spark_submit(
             }
         )
     )
-    out = tmp_path / "mq"
+    # A table with duplicated review ids: the gate's uniqueness constraint fails (ERROR, exit code 2).
+    dirty = str(tmp_path / "dirty")
+    write_delta(generate_reviews(spark, 1500, seed=4, defects=ReviewDefects(duplicate_id_rate=0.01)), dirty)
+    out, runs = tmp_path / "mq", tmp_path / "runs.json"
     command = [
         str(Path(sys.executable).parent / "spark-submit"), "--master", "local[1]",
         "--jars", ",".join(str(j) for j in delta_jars()), "--conf", "spark.ui.enabled=false",
+        str(REPO / "tests" / "jobs" / "run_scripts.py"), str(runs),
         str(REPO / "jobs" / "model_quality.py"),
         "--input", tmp_delta_path, "--problem-type", "binary_classification", "--label", "label",
         "--prediction", "prediction", "--probability", "probability", "--bootstrap-replicates", "0",
         "--constraints", str(constraints), "--output", str(out), "--experiment", "model-quality-job",
         "--fail-on-violation",
+        "--next", str(REPO / "jobs" / "quality.py"),
+        "--table", dirty, "--checks", str(REPO / "conf" / "checks" / "reviews_daily.yaml"),
     ]  # fmt: skip
     done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == EXIT_VIOLATIONS, done.stderr[-3000:]
+    assert done.returncode == 0, done.stderr[-3000:]
+    model_job, gate = json.loads(runs.read_text())
+    assert "Py4JJavaError" not in done.stderr  # a failing gate is a verdict, not a Java trace
+
+    assert gate["exit_code"] == 2, gate["stdout"][-3000:]
+    assert "Uniqueness" in gate["stdout"] and "ERROR" in gate["stdout"]
+
+    assert model_job["exit_code"] == EXIT_VIOLATIONS, done.stderr[-3000:]
     stats = json.loads((out / "statistics.json").read_text())["binary_classification_metrics"]
     assert stats["accuracy"]["value"] == pytest.approx(skm.accuracy_score(y, frame.prediction))
     assert stats["auc"]["value"] == pytest.approx(skm.roc_auc_score(y, s))

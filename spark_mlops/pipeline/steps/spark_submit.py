@@ -62,7 +62,7 @@ class SparkSubmitStep(Step):
         application: Path of the job script (``.py``).
         arguments: Command-line arguments (plain or pipeline variables).
         master: ``local[1]``, ``yarn``, ``spark://host:7077``, ``k8s://...`` (plain or a parameter).
-        conf: Extra ``--conf`` settings.
+        conf: Extra ``--conf`` settings (a ``local`` master also gets get_spark's partition counts).
         with_delta: Put the Delta jars and SQL extension on the job (for a local or standalone master).
         outputs: Delta tables the job writes (recorded with their versions afterwards).
         property_files: JSON files the job writes into ``$SPARK_MLOPS_WORK_DIR``.
@@ -166,6 +166,11 @@ class SparkSubmitStep(Step):
             ):
                 conf.setdefault(key, LOCAL_DEFAULTS[key])
         conf.setdefault("spark.ui.enabled", "false")
+        if str(args["master"]).startswith("local"):
+            # get_spark's local sizing: 200 shuffle and 50 Delta snapshot partitions on one or two cores
+            # are mostly task overhead (seconds per Delta log replay of a small job).
+            for key in ("spark.sql.shuffle.partitions", "spark.databricks.delta.snapshotPartitions"):
+                conf.setdefault(key, LOCAL_DEFAULTS[key])
         for key, value in sorted(conf.items()):
             cmd += ["--conf", f"{key}={value}"]
         return [*cmd, self.application, *[str(a) for a in args.get("argv") or []]]
