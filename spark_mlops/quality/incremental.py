@@ -23,41 +23,42 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from spark_mlops.delta import TableVersion, sql_identifier
-from spark_mlops.quality.analyzers.base import Analyzer, State
+from spark_mlops.quality.analyzers.base import Analyzer, ScanShareableAnalyzer, State
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
 from spark_mlops.quality.analyzers.grouping import GroupSummary
 from spark_mlops.quality.engine import compute_states
 from spark_mlops.quality.engine.errors import failure_message
 from spark_mlops.quality.incremental_groups import (
-    HASH_KEYS,
     ConcurrentGroupingWriteError,
     GroupingPlan,
     StoredGrouping,
-    append_hashed,
     append_valued,
-    build_hashed,
     build_valued,
     compact_if_due,
     range_column,
     stored_summary,
-    value_ranges,
+)
+from spark_mlops.quality.incremental_hashed import (
+    append_hashed,
+    build_hashed,
+    missing_files,
 )
 from spark_mlops.quality.incremental_log import (
     ValueRange,
     appended_files,
     appended_ranges,
-    disjoint,
+    appended_rows,
     latest_log_version,
-    union_range,
 )
 from spark_mlops.quality.incremental_state import DeltaStateRepository
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.quality.repository.records import analyzer_spec_json
 from spark_mlops.quality.verification_result import VerificationResult
-from spark_mlops.spark import job_description
+from spark_mlops.spark import job_description, session_conf
 
 __all__ = [
     "DeltaStateRepository",
@@ -134,7 +135,7 @@ def _stored(states: dict[str, dict[str, Any]], analyzer: Analyzer) -> StoredGrou
 
 
 def _stale_reason(spark: SparkSession, run: _Run, states: dict[str, dict[str, Any]]) -> str | None:
-    """Why the stored frequency tables cannot be continued (None when they can)."""
+    """Why the stored frequency counts cannot be continued (None when they can)."""
     tables: dict[str, set[int]] = {}
     for members in run.groups.values():
         plan = GroupingPlan.of(members)
@@ -142,9 +143,12 @@ def _stale_reason(spark: SparkSession, run: _Run, states: dict[str, dict[str, An
             stored = _stored(states, analyzer)
             if stored is None:
                 return "stored grouping states have an older layout"
-            if plan.hashed and stored.summary is None:
-                return f"frequency table {stored.path} has no stored summary"
-            tables.setdefault(stored.path, set()).add(stored.table_version)
+            if not plan.hashed:
+                tables.setdefault(stored.path, set()).add(stored.table_version)
+            elif stored.summary is None:
+                return f"frequency counts in {stored.path} have no stored summary"
+            elif missing := missing_files(stored.path, stored.files):
+                return f"frequency counts in {stored.path} are missing ({missing[0]})"
     for path, versions in tables.items():
         try:
             current = latest_log_version(spark, path)
@@ -215,11 +219,15 @@ def incremental_metrics(
         metrics = _from_stored(spark, run, stored[1])
         repository.save(source.table, source.version, stored[1])
         return metrics, IncrementalInfo("incremental", reason, previous, source.version, 0)
-    appended = spark.read.schema(data.schema).parquet(*files)
+    with session_conf(spark, {_LISTING: str(max(32, len(files) + 1))}):  # list in the driver
+        appended = spark.read.schema(data.schema).parquet(*files)
     columns = [c for m in run.groups.values() if (c := range_column(GroupingPlan.of(m), data.schema))]
     ranges = appended_ranges(spark, source.table, previous, source.version, columns)
+    rows = appended_rows(spark, source.table, previous, source.version)
     try:
-        metrics = _compute_and_store(spark, source, appended, run, repository, stored[1], ranges)
+        # Small appended data: AQE would only split each query into one job per stage.
+        with session_conf(spark, {"spark.sql.adaptive.enabled": "false"}):
+            metrics = _compute_and_store(spark, source, appended, run, repository, stored[1], ranges, rows)
     except ConcurrentGroupingWriteError as exc:
         return _full(spark, source, data, run, repository, str(exc))
     return metrics, IncrementalInfo("incremental", reason, previous, source.version, len(files))
@@ -261,29 +269,73 @@ def _compute_and_store(
     repository: DeltaStateRepository,
     previous: dict[str, dict[str, Any]] | None,
     ranges: dict[str, ValueRange | None] | None = None,
+    rows: int | None = None,
 ) -> dict[Analyzer, Metric]:
-    """Metrics of ``data`` (the whole table, or the appended rows merged with ``previous`` and with
-    ``ranges`` the appended value ranges); stores the new states."""
+    """Metrics of ``data`` (the whole table, or the appended rows merged with ``previous``, with
+    ``ranges`` their integer value ranges and ``rows`` their number from the Delta statistics); stores
+    the new states.
+
+    On an append the scan analyzers' aggregates ride along in the job that writes the appended group
+    counts (one job for both) when the observed row count equals ``rows``; otherwise (no hashed
+    grouping, no statistics, a retried stage, a failing expression) they get their own scan."""
     metrics: dict[Analyzer, Metric] = dict(run.failed)
     to_store: dict[str, dict[str, Any]] = {}
-    if run.scan:
-        with job_description(spark, f"spark_mlops: incremental states of {source}"):
-            new_states = compute_states(data, run.scan)
-        for analyzer in run.scan:
-            state = new_states[analyzer]
-            if isinstance(state, Metric):  # a failure (missing column, bad where): nothing to keep
-                metrics[analyzer] = state  # so the next run scans fully, as this analyzer has no state
-                continue
-            spec = analyzer_spec_json(analyzer)
-            merged = state if previous is None else State.from_json(previous[spec]) + state
-            to_store[spec] = merged.to_json()
-            metrics[analyzer] = analyzer.compute_metric_from(merged)
-    grouped, stored = _groupings(spark, source, data, run, repository, previous, ranges or {})
+    scan = [a for a in run.scan if isinstance(a, ScanShareableAnalyzer)]
+    plans, extra = _scan_plans(scan, data) if previous is not None and rows is not None else ([], [])
+    grouped, stored, observed = _groupings(
+        spark, source, data, run, repository, previous, ranges or {}, extra
+    )
     metrics.update(grouped)
     to_store.update(stored)
+    new_states: dict[Analyzer, State | Metric] = {}
+    if observed is not None and observed[-1] == rows:
+        offset = 0
+        for shareable, cols in plans:
+            new_states[shareable] = shareable.state_from_row(observed[offset : offset + len(cols)])
+            offset += len(cols)
+    elif extra:
+        log.info("incremental states of %s: scanning the appended rows again (observed %s rows, expected %s)",
+                 source, None if observed is None else observed[-1], rows)  # fmt: skip
+    rest = [a for a in run.scan if a not in new_states]
+    if rest:
+        with job_description(spark, f"spark_mlops: incremental states of {source}"):
+            new_states.update(compute_states(data, rest))
+    for analyzer in run.scan:
+        state = new_states[analyzer]
+        if isinstance(state, Metric):  # a failure (missing column, bad where): nothing to keep
+            metrics[analyzer] = state  # so the next run scans fully, as this analyzer has no state
+            continue
+        spec = analyzer_spec_json(analyzer)
+        merged = state if previous is None else State.from_json(previous[spec]) + state
+        to_store[spec] = merged.to_json()
+        metrics[analyzer] = analyzer.compute_metric_from(merged)
     if to_store:
         repository.save(source.table, source.version, to_store)
     return metrics
+
+
+def _scan_plans(
+    scan: Sequence[ScanShareableAnalyzer], data: DataFrame
+) -> tuple[list[tuple[ScanShareableAnalyzer, list[Column]]], list[Column]]:
+    """The aggregates of the scan analyzers that pass their preconditions, and all of them plus a row
+    count (the last); analyzers left out are scanned by the engine, which reports their failures."""
+    schema = data.schema
+    plans: list[tuple[ScanShareableAnalyzer, list[Column]]] = []
+    for analyzer in scan:
+        if analyzer.preconditions(schema):
+            continue
+        try:
+            # Aggregates as Columns or SQL text (the engine's newer form): Columns for the observation.
+            raw: list[Any] = list(analyzer.aggregations(schema))
+            plans.append((analyzer, [F.expr(c) if isinstance(c, str) else c for c in raw]))
+        except Exception:  # noqa: BLE001 - left to the engine's scan, which makes it a failure metric
+            continue
+    if not plans:
+        return [], []
+    return plans, [c for _, cols in plans for c in cols] + [F.count(F.lit(1))]
+
+
+_LISTING = "spark.sql.sources.parallelPartitionDiscovery.threshold"
 
 
 def _groupings(
@@ -294,15 +346,16 @@ def _groupings(
     repository: DeltaStateRepository,
     previous: dict[str, dict[str, Any]] | None,
     ranges: dict[str, ValueRange | None],
-) -> tuple[dict[Analyzer, Metric], dict[str, dict[str, Any]]]:
-    """Metrics and states of the groupings: all hashed groupings share one table (one commit and one
-    correction job per run), value-keyed ones have a table each. When every hashed grouping is on one
-    integer column and the appended values lie outside the stored ranges (e.g. increasing ids), all
-    appended groups are new and the correction skips the read of the table."""
+    extra: Sequence[Column] = (),
+) -> tuple[dict[Analyzer, Metric], dict[str, dict[str, Any]], list[Any] | None]:
+    """Metrics and states of the groupings, and the values of ``extra`` over ``data`` if they could be
+    observed in the hashed groupings' write. All hashed groupings share one folder of counts (one write
+    and at most one correction job per run); value-keyed ones have a Delta table each."""
     metrics: dict[Analyzer, Metric] = {}
     to_store: dict[str, dict[str, Any]] = {}
     hashed: list[tuple[GroupingPlan, list[GroupingAnalyzer]]] = []
     valued: list[tuple[GroupingPlan, list[GroupingAnalyzer]]] = []
+    observed: list[Any] | None = None
 
     def fail(members: Sequence[GroupingAnalyzer], exc: Exception) -> None:
         for analyzer in members:
@@ -323,42 +376,23 @@ def _groupings(
         (hashed if plan.hashed else valued).append((plan, members))
     if hashed:
         plans = [plan for plan, _ in hashed]
-        column = {plan.group_id: range_column(plan, data.schema) for plan in plans}
-        spans: dict[str, ValueRange | None] = {}
         try:
             if previous is None:
-                path, appends = repository.frequency_table(source.table, plans), 0
-                version, files, summaries = build_hashed(spark, path, plans, data)
-                exact = value_ranges(spark, data, [c for c in column.values() if c])
-                spans = {gid: None if c is None else exact[c] for gid, c in column.items()}
+                folder = repository.frequency_table(source.table, plans)
+                files, summaries, spans = build_hashed(spark, folder, plans, data)
+                appends = 0
             else:
                 before = {plan.group_id: _stored(previous, members[0]) for plan, members in hashed}
-                first = before[plans[0].group_id]
-                assert first is not None
-                for gid, c in column.items():
-                    old_span = before[gid].value_range  # type: ignore[union-attr]
-                    spans[gid] = None if c is None else union_range(old_span, ranges.get(c))
-                new_groups_only = all(
-                    c is not None and disjoint(before[gid].value_range, ranges.get(c))  # type: ignore[union-attr]
-                    for gid, c in column.items()
+                folder, files, summaries, spans, appends, observed = append_hashed(
+                    spark, data, plans, before, ranges, extra
                 )
-                version, files, changes = append_hashed(spark, first, plans, data, probe=not new_groups_only)
-                summaries = {}
-                for gid, change in changes.items():
-                    old = before[gid]
-                    assert old is not None and old.summary is not None
-                    summaries[gid] = old.summary + change
-                path, appends = first.path, first.appends + 1
-                version, appends, files = compact_if_due(spark, path, version, appends, HASH_KEYS, files)
-        except ConcurrentGroupingWriteError:
-            raise
         except Exception as exc:  # noqa: BLE001 - e.g. an ANSI error in a where at run time
             for _, members in hashed:
                 fail(members, exc)
         else:
             for plan, members in hashed:
                 summary = summaries[plan.group_id]
-                stored = StoredGrouping(path, version, appends, summary, files, spans.get(plan.group_id))
+                stored = StoredGrouping(folder, 0, appends, summary, files, spans.get(plan.group_id))
                 keep(members, stored, summary)
     for plan, members in valued:
         try:
@@ -370,11 +404,11 @@ def _groupings(
                 assert old is not None
                 version, summary = append_valued(spark, plan, old, data)
                 path, appends = old.path, old.appends + 1
-                version, appends, _ = compact_if_due(spark, path, version, appends, plan.keys)
+                version, appends = compact_if_due(spark, path, version, appends, plan.keys)
         except ConcurrentGroupingWriteError:
             raise
         except Exception as exc:  # noqa: BLE001
             fail(members, exc)
             continue
         keep(members, StoredGrouping(path, version, appends), summary)
-    return metrics, to_store
+    return metrics, to_store, observed

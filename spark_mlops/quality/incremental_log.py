@@ -25,6 +25,7 @@ __all__ = [
     "ValueRange",
     "appended_files",
     "appended_ranges",
+    "appended_rows",
     "commit_adds",
     "disjoint",
     "latest_log_version",
@@ -136,6 +137,26 @@ def appended_files(
                 return None, f"version {version} adds partitioned or deletion-vector files"
             paths.append(_absolute(root, add["path"]))
     return paths, f"versions {after_version + 1}..{to_version} only append"
+
+
+def appended_rows(spark: SparkSession, table: str, after_version: int, to_version: int) -> int | None:
+    """Rows in the files commits ``after_version+1 … to_version`` added, from the ``numRecords``
+    statistics of their ``add`` actions (no Spark job); None when a file has no statistics."""
+    directory = log_dir(spark, table)
+    total = 0
+    for version in range(after_version + 1, to_version + 1):
+        actions = read_commit(spark, directory, version)
+        if actions is None:
+            return None
+        for action in actions:
+            add = action.get("add")
+            if add is None or not add.get("dataChange", True):
+                continue
+            rows = (json.loads(add["stats"]) if add.get("stats") else {}).get("numRecords")
+            if rows is None:
+                return None
+            total += int(rows)
+    return total
 
 
 def appended_ranges(

@@ -8,6 +8,7 @@ engine's full recompute.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,10 @@ from spark_mlops.quality.analyzers import (
 )
 from spark_mlops.quality.engine import compute_metrics
 from spark_mlops.quality.incremental import DeltaStateRepository, incremental_metrics
+from spark_mlops.quality.incremental_groups import GroupingPlan, StoredGrouping
+from spark_mlops.quality.incremental_hashed import read_files
 from spark_mlops.quality.incremental_log import latest_log_version
+from spark_mlops.quality.repository.records import analyzer_spec_json
 
 SCHEMA = "id long, a double, cat string"
 SCAN = [
@@ -139,6 +143,10 @@ def _assert_matches(metrics: dict[Any, Any], frame: pd.DataFrame) -> None:
     assert abs(metrics[SKETCH].value - exact) <= 0.05 * exact
 
 
+def _by_spec(spec: str) -> Any:
+    return next(a for a in HASHED if analyzer_spec_json(a) == spec)
+
+
 def _append(spark, path: str, rows, mode: str = "append") -> None:  # type: ignore[no-untyped-def]
     spark.createDataFrame(rows, SCHEMA).write.format("delta").mode(mode).save(path)
 
@@ -194,15 +202,34 @@ def test_incremental_equals_the_engines_full_recompute(spark, history) -> None: 
         assert math.isclose(last[analyzer].value, full[analyzer].value, rel_tol=1e-9, abs_tol=1e-12), analyzer
 
 
-def test_one_commit_per_run_and_compaction(spark, history) -> None:  # type: ignore[no-untyped-def]
-    paths = history["repo"].frequency_table_paths(history["path"])
-    assert len(paths) == 2  # the three hashed groupings share one table; ("cat",) keeps its values
-    for path in paths:
-        # build (v0), one append per incremental run (v1, v2), then the compaction (COMPACT_AFTER = 2).
-        assert latest_log_version(spark, path) == 3, path
-        table = spark.read.format("delta").load(path)
-        keys = [c for c in table.columns if c != "cnt"]
-        assert table.count() == table.select(*keys).distinct().count(), path
+def test_no_commit_per_run_and_compaction(spark, history) -> None:  # type: ignore[no-untyped-def]
+    repo, path = history["repo"], history["path"]
+    hashed_folder, valued_table = sorted(
+        repo.frequency_table_paths(path), key=lambda p: os.path.isdir(f"{p}/_delta_log")
+    )
+    # The three hashed groupings share one folder of plain Parquet counts: no Delta table, no commit.
+    assert not os.path.exists(f"{hashed_folder}/_delta_log")
+    _, states = repo.latest(path, [analyzer_spec_json(a) for a in HASHED])
+    stored = {spec: StoredGrouping.from_json(state) for spec, state in states.items()}
+    (files,) = {s.files for s in stored.values()}
+    # Two appends with COMPACT_AFTER = 2: the state lists only the compacted files, one row per group.
+    assert files and all(f.startswith("c-") for f in files)
+    counts = read_files(spark, hashed_folder, files).toPandas()
+    assert not counts.duplicated(["g", "h", "h2"]).any()
+    for spec, grouping in stored.items():
+        gid = GroupingPlan.of([_by_spec(spec)]).group_id
+        mine = counts[counts["g"] == gid]["cnt"]
+        assert (int(mine.sum()), len(mine), int((mine == 1).sum())) == (
+            grouping.summary.num_rows,
+            grouping.summary.num_groups,
+            grouping.summary.num_singletons,
+        )
+    # ("cat",) keeps its values in a Delta table: build (v0), one append per run (v1, v2), compaction.
+    assert latest_log_version(spark, valued_table) == 3
+    table = spark.read.format("delta").load(valued_table)
+    assert table.count() == table.select("k0").distinct().count()
+    # One state document per run.
+    assert len(os.listdir(repo._folder(path))) == len(history["runs"]) - 1
 
 
 def test_unchanged_hashed_and_scan_states_need_no_spark_job(spark, history, count_jobs) -> None:  # type: ignore[no-untyped-def]
@@ -214,7 +241,7 @@ def test_unchanged_hashed_and_scan_states_need_no_spark_job(spark, history, coun
     _assert_matches({**history["runs"][2].metrics, **metrics}, _frame(history["frames"][2]))
 
 
-def test_full_scan_fallbacks_then_one_append_costs_four_jobs(spark, tmp_path: Path, count_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: Path, count_jobs) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "table")
     repo = DeltaStateRepository(spark, tmp_path / "states")
     analyzers = [Mean("a"), Uniqueness("id")]
@@ -227,16 +254,32 @@ def test_full_scan_fallbacks_then_one_append_costs_four_jobs(spark, tmp_path: Pa
     frame.loc[frame["id"] < 10, "a"] += 100
     assert math.isclose(result.metrics[Mean("a")].value, frame["a"].mean())
 
-    # A frequency table written behind the repository's back (an interrupted run) is not trusted.
+    # Files an interrupted or concurrent run left in the counts folder are listed by no state: ignored.
     (freq,) = repo.frequency_table_paths(path)
-    spark.read.format("delta").load(freq).limit(1).write.format("delta").mode("append").save(freq)
+    spark.createDataFrame([("x", 1, 2, 5)], "g string, h long, h2 long, cnt long").write.parquet(
+        f"{freq}/a-left"
+    )
     _append(spark, path, V1)
-    stale = _run(spark, path, repo, analyzers)
-    assert stale.incremental.mode == "full" and "interrupted" in stale.incremental.reason
+    kept = _run(spark, path, repo, analyzers)
+    assert kept.incremental.mode == "incremental"
     both = pd.concat([frame, _frame(V1)])
     ids = both["id"].dropna()
     uniqueness = (ids.value_counts() == 1).sum() / ids.size
+    assert math.isclose(kept.metrics[Uniqueness("id")].value, uniqueness)
+
+    # A listed file that is gone cannot be continued: a full scan says so and rebuilds the counts.
+    spec = analyzer_spec_json(Uniqueness("id"))
+    listed = StoredGrouping.from_json(repo.latest(path, [spec])[1][spec])
+    assert listed is not None
+    os.remove(f"{freq}/{listed.files[0]}")
+    _append(spark, path, [(None, 1.0, "x"), (7, 2.0, "y")])
+    both = pd.concat([both, _frame([(None, 1.0, "x"), (7, 2.0, "y")])])
+    stale = _run(spark, path, repo, analyzers)
+    assert stale.incremental.mode == "full" and "missing" in stale.incremental.reason
+    ids = both["id"].dropna()
+    uniqueness = (ids.value_counts() == 1).sum() / ids.size
     assert math.isclose(stale.metrics[Uniqueness("id")].value, uniqueness)
+    assert math.isclose(stale.metrics[Mean("a")].value, both["a"].mean())
 
     # OPTIMIZE rewrites files without changing a row: append-only with nothing to scan.
     spark.sql(f"OPTIMIZE delta.`{path}`")
@@ -245,29 +288,30 @@ def test_full_scan_fallbacks_then_one_append_costs_four_jobs(spark, tmp_path: Pa
     assert math.isclose(optimized.metrics[Uniqueness("id")].value, uniqueness)
     assert math.isclose(optimized.metrics[Mean("a")].value, both["a"].mean())
 
-    # The fixed cost of a small append is what this feature is about: one incremental run is 4 Spark
-    # jobs (scan of the appended file, the appended counts' write, the broadcast of their keys, the
-    # correction) and one frequency-table commit; no Delta snapshot of it, no second version lookup.
+    # The fixed cost of a small append is what this feature is about: one incremental run is 3 Spark
+    # jobs (the appended counts' write, which also observes the scan aggregates; the broadcast of the
+    # appended keys; the correction), no Delta commit, no Delta snapshot, one state document.
     _append(spark, path, V2)
     suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
-    before = latest_log_version(spark, freq)
+    documents = len(os.listdir(repo._folder(path)))
     with count_jobs() as jobs:
         appended = suite.run()
-    assert appended.incremental.mode == "incremental" and jobs.count == 4
-    assert latest_log_version(spark, freq) == before + 1
+    assert appended.incremental.mode == "incremental" and jobs.count == 3
+    assert len(os.listdir(repo._folder(path))) == documents + 1
+    assert not os.path.exists(f"{freq}/_delta_log")
     three = pd.concat([both, _frame(V2)])
     ids = three["id"].dropna()
     assert math.isclose(appended.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
     assert math.isclose(appended.metrics[Mean("a")].value, three["a"].mean())
 
     # Ids above every stored one (the Delta statistics of the appended file prove it): all appended
-    # groups are new, so the correction reads no old file and needs no broadcast: 3 jobs.
+    # groups are new, so the correction reads no old file and needs no broadcast: 1 job.
     v3 = _rows([*range(1000, 1020), 1000, None], 500)
     _append(spark, path, v3)
     suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
     with count_jobs() as jobs:
         newer = suite.run()
-    assert newer.incremental.mode == "incremental" and jobs.count == 3
+    assert newer.incremental.mode == "incremental" and jobs.count == 1
     four = pd.concat([three, _frame(v3)])
     ids = four["id"].dropna()
     assert math.isclose(newer.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
