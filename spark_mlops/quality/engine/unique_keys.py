@@ -2,14 +2,15 @@
 
 Why this path exists: on keys that are nearly all distinct (ids), ``groupBy(...).count()`` spends most
 of its time in Spark's map-side partial aggregation, which cannot shrink anything when every key is
-new, and then in a second hash aggregation after the shuffle. Here the rows are shuffled once as one
-64-bit ``xxhash64`` per row, and every shuffle partition counts its hashes with one NumPy sort
-(hand-written because it is ≈ 2× faster than the two Spark hash aggregations on 10 M ids,
-``bench/results/uniqueness.md``). A hash seen once is a value seen once: those rows are final.
-The few hashes seen more than once — real duplicates or hash collisions, the two cannot be told
-apart from the hash — are **re-counted on the real values** (a broadcast semi-join and a group-by
-of those rows only), so the summary is exact whatever the hash does; the tests force collisions by
-cutting the hash to 1–3 bits.
+new, and then in a second hash aggregation after the shuffle. Here each row becomes one 64-bit
+``xxhash64``; each map partition packs its hashes into one byte string per hash bucket (so Spark
+shuffles a few thousand byte strings, not one row per value), and every shuffle partition counts its
+hashes with one NumPy sort (hand-written because it is ≈ 2× faster than the two Spark hash
+aggregations on 10 M ids, ``bench/results/uniqueness.md``). A hash seen once is a value seen once:
+those rows are final. The few hashes seen more than once — real duplicates or hash collisions, the
+two cannot be told apart from the hash — are **re-counted on the real values** (a broadcast
+semi-join and a group-by of those rows only), so the summary is exact whatever the hash does; the
+tests force collisions by cutting the hash to 1–3 bits.
 
 It is only worth it on large, nearly unique keys, so :func:`looks_unique` decides first: the plan's
 size estimate must be large (no extra job otherwise) and the first ``PROBE_ROWS`` keys must be
@@ -42,6 +43,9 @@ PROBE_MIN_DISTINCT_SHARE = 0.99
 MAX_RECOUNT_KEYS = 200_000
 _HASH = "h"
 _ARROW_BATCH_ROWS = 500_000
+#: Hash buckets per map partition (a power of two): enough that Spark's hash partitioner spreads
+#: them evenly over the shuffle partitions.
+_BUCKETS = 1024
 
 
 def _plan_bytes(df: DataFrame) -> int | None:
@@ -66,16 +70,50 @@ def looks_unique(scoped: DataFrame, key: Column) -> bool:
     return len(set(probe)) >= PROBE_MIN_DISTINCT_SHARE * len(probe)
 
 
-def _partition_counter(max_keys: int) -> Any:
-    """The per-partition counting function, built here so cloudpickle ships it by value (executors
-    need NumPy and PyArrow, which PySpark's Arrow functions need anyway, not this package)."""
+def _packer(buckets: int) -> Any:
+    """Map side: a partition's hashes packed into one byte string per hash bucket (built here so
+    cloudpickle ships it by value; executors need NumPy and PyArrow, as any PySpark Arrow function).
 
-    def count(batches: Iterator[Any]) -> Iterator[Any]:
+    Why: Spark's shuffle costs per row (row serialization, partition sort) and a row here is 8 bytes;
+    shuffling a few large byte strings per map partition instead moves the same bytes for a fraction
+    of the CPU (measured in bench/results/uniqueness.md). A hash always lands in the same bucket, so
+    every copy of it meets in one reduce partition whatever Spark's partitioner does with the buckets.
+    """
+    shift = 64 - (buckets - 1).bit_length()
+
+    def pack(batches: Iterator[Any]) -> Iterator[Any]:
         import numpy as np
         import pyarrow as pa
 
         chunks = [b.column(0).to_numpy(zero_copy_only=False) for b in batches]
         hashes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+        bucket = (hashes.view(np.uint64) >> np.uint64(shift)).astype(np.int16)
+        order = np.argsort(bucket, kind="stable")  # a radix sort for 16-bit keys: linear time
+        hashes, bucket = hashes[order], bucket[order]
+        bounds = np.searchsorted(bucket, np.arange(buckets + 1))
+        ids = [b for b in range(buckets) if bounds[b + 1] > bounds[b]]
+        blobs = [hashes[bounds[b] : bounds[b + 1]].tobytes() for b in ids]
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(ids, pa.int32()), pa.array(blobs, pa.large_binary())], names=["bucket", "blob"]
+        )
+
+    return pack
+
+
+def _partition_counter(max_keys: int) -> Any:
+    """Reduce side: counts the hashes of a partition's byte strings with one NumPy sort."""
+
+    def count(batches: Iterator[Any]) -> Iterator[Any]:
+        import numpy as np
+        import pyarrow as pa
+
+        parts = [
+            np.frombuffer(blob.as_buffer(), dtype=np.int64)
+            for b in batches
+            for blob in b.column(1)
+            if blob.is_valid
+        ]
+        hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         keys, counts = np.unique(hashes, return_counts=True)
         repeated = counts > 1
         singles = int(len(keys) - repeated.sum())
@@ -106,11 +144,12 @@ def exact_unique_summary(
         partitions: Shuffle partitions for the hashes.
     """
     counter = _partition_counter(MAX_RECOUNT_KEYS // max(partitions, 1) + 1)
-    hashes = scoped.select(key.alias(_HASH)).repartition(partitions, _HASH)
+    packed = scoped.select(key.alias(_HASH)).mapInArrow(_packer(_BUCKETS), "bucket int, blob binary")
     # The default 10,000-row Arrow batches cost ≈ 20 % here; the rows are 8 bytes each.
     batch = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(_ARROW_BATCH_ROWS)}
     with session_conf(scoped.sparkSession, batch):
-        counted = hashes.mapInArrow(counter, f"{_HASH} long, n long").collect()
+        shuffled = packed.repartition(partitions, "bucket")
+        counted = shuffled.mapInArrow(counter, f"{_HASH} long, n long").collect()
     singles = [r["n"] for r in counted if r[_HASH] is None]
     if any(n < 0 for n in singles):
         log.info("unique-key path: too many repeated hashes to re-count, using the group-by")
