@@ -33,8 +33,8 @@ from typing import Any
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
-from spark_mlops.delta import is_delta_table, read_delta, write_delta
-from spark_mlops.errors import PipelineError
+from spark_mlops.delta import read_delta, write_delta
+from spark_mlops.errors import DeltaTableNotFoundError, PipelineError
 from spark_mlops.pipeline.execution import ExecutionStatus, PipelineExecution, StepRecord, StepStatus
 
 __all__ = ["CallbackState", "PipelineStore", "definition_sha256"]
@@ -108,9 +108,11 @@ class PipelineStore:
             )
 
     def _read(self, table: str, schema: str) -> DataFrame:
-        if is_delta_table(self.spark, table):
+        # read_delta looks the version up itself: asking is_delta_table first would do it twice.
+        try:
             return read_delta(self.spark, table)
-        return self.spark.createDataFrame([], schema)
+        except DeltaTableNotFoundError:
+            return self.spark.createDataFrame([], schema)
 
     # ---- executions ---------------------------------------------------------------------------------
     def record_execution(self, execution: PipelineExecution, definition: dict[str, Any]) -> None:

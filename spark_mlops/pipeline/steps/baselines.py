@@ -25,8 +25,8 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from spark_mlops.delta import TableVersion, is_delta_table, read_delta, write_delta
-from spark_mlops.errors import PipelineDefinitionError
+from spark_mlops.delta import TableVersion, read_delta, write_delta
+from spark_mlops.errors import DeltaTableNotFoundError, PipelineDefinitionError
 from spark_mlops.monitoring.baseline import BASELINE_TABLE_SCHEMA, DataBaseline
 
 __all__ = ["BASELINE_FORMATS", "BaselineStore", "ModelQualityBaseline"]
@@ -87,14 +87,11 @@ class BaselineStore:
             if not (stats.is_file() and cons.is_file()):
                 return None
             return json.loads(stats.read_text("utf-8")), json.loads(cons.read_text("utf-8"))
-        if not is_delta_table(self.spark, self.location):
+        try:  # read_delta looks the version up once; is_delta_table first would do it twice
+            table = read_delta(self.spark, self.location)
+        except DeltaTableNotFoundError:
             return None
-        row = (
-            read_delta(self.spark, self.location)
-            .orderBy(F.col("created_at").desc())
-            .select("statistics_json", "constraints_json")
-            .first()
-        )
+        row = table.orderBy(F.col("created_at").desc()).select("statistics_json", "constraints_json").first()
         if row is None:
             return None
         return json.loads(row["statistics_json"]), json.loads(row["constraints_json"])

@@ -9,6 +9,7 @@ current Delta versions and the property files that exist are recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,8 +22,8 @@ from typing import Any, ClassVar
 import pyspark
 from pydantic import Field
 
-from spark_mlops.delta import TableVersion, current_version, is_delta_table
-from spark_mlops.errors import PipelineDefinitionError, StepFailedError
+from spark_mlops.delta import TableVersion, current_version
+from spark_mlops.errors import DeltaTableNotFoundError, PipelineDefinitionError, StepFailedError
 from spark_mlops.jars import delta_jars
 from spark_mlops.pipeline.parameters import Parameter
 from spark_mlops.pipeline.properties import PropertyFile
@@ -199,7 +200,8 @@ class SparkSubmitStep(Step):
             tail = "\n".join((proc.stderr or "").strip().splitlines()[-15:])
             raise StepFailedError(self.name, f"spark-submit exited with {proc.returncode}: {tail}")
         for name, table in outputs.items():
-            if is_delta_table(ctx.spark, table):
+            # One version look-up (is_delta_table would be a second); an output not written is skipped.
+            with contextlib.suppress(DeltaTableNotFoundError):
                 ctx.written[name] = TableVersion(table, current_version(ctx.spark, table))
         for pf in self._property_files:
             path = ctx.work_dir / pf.path
