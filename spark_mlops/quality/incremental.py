@@ -4,16 +4,18 @@ States, not numbers: every analyzer's state of version ``v`` is stored in a :cla
 When the table's commits after ``v`` only *add* files (blind appends: no ``remove`` with data change, no
 metadata change), only the added files are read:
 
-* scan analyzers (Size, Mean, sketches, ...) compute their states on the appended rows in one Spark job
-  and merge them with the stored ones (``State.__add__``);
-* each grouping (columns, where) of the grouping analyzers appends the appended rows' group counts to its
-  frequency table and corrects its stored running summary from the touched groups only
-  (:mod:`spark_mlops.quality.incremental_groups`), one summary shared by all analyzers of the grouping.
+* scan analyzers (Size, Mean, sketches, ...) compute their states on the appended rows and merge them
+  with the stored ones (``State.__add__``);
+* each grouping (columns, where) of the grouping analyzers writes the appended rows' group counts next
+  to its stored counts (Parquet files listed by the state) and corrects its stored running summary
+  from the touched groups only (:mod:`spark_mlops.quality.incremental_groups`), one summary shared by
+  all analyzers of the grouping.
 
-So the metrics equal a full recompute while the work follows the size of the append. Anything else
-(update, delete, merge, overwrite, schema change, a partitioned or column-mapped table, a commit file
-already cleaned up, a frequency table changed behind the repository's back) falls back to a full scan,
-and the result and the log say why.
+With a hashed grouping, one Spark job does both (the scan aggregates are observed in the counts'
+write), plus one correction job unless the appended keys are provably new. So the metrics equal a full
+recompute while the work follows the size of the append. Anything else (update, delete, merge,
+overwrite, schema change, a partitioned or column-mapped table, a commit file already cleaned up, a
+listed counts file gone) falls back to a full scan, and the result and the log say why.
 """
 
 from __future__ import annotations
@@ -32,27 +34,21 @@ from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
 from spark_mlops.quality.analyzers.grouping import GroupSummary
 from spark_mlops.quality.engine import compute_states
 from spark_mlops.quality.engine.errors import failure_message
+from spark_mlops.quality.incremental_files import missing_files
 from spark_mlops.quality.incremental_groups import (
-    ConcurrentGroupingWriteError,
     GroupingPlan,
     StoredGrouping,
     append_valued,
     build_valued,
-    compact_if_due,
     range_column,
     stored_summary,
 )
-from spark_mlops.quality.incremental_hashed import (
-    append_hashed,
-    build_hashed,
-    missing_files,
-)
+from spark_mlops.quality.incremental_hashed import append_hashed, build_hashed
 from spark_mlops.quality.incremental_log import (
     ValueRange,
     appended_files,
     appended_ranges,
     appended_rows,
-    latest_log_version,
 )
 from spark_mlops.quality.incremental_state import DeltaStateRepository
 from spark_mlops.quality.metrics import Metric
@@ -134,31 +130,18 @@ def _stored(states: dict[str, dict[str, Any]], analyzer: Analyzer) -> StoredGrou
     return StoredGrouping.from_json(states[analyzer_spec_json(analyzer)])
 
 
-def _stale_reason(spark: SparkSession, run: _Run, states: dict[str, dict[str, Any]]) -> str | None:
+def _stale_reason(run: _Run, states: dict[str, dict[str, Any]]) -> str | None:
     """Why the stored frequency counts cannot be continued (None when they can)."""
-    tables: dict[str, set[int]] = {}
     for members in run.groups.values():
         plan = GroupingPlan.of(members)
         for analyzer in members:
             stored = _stored(states, analyzer)
             if stored is None:
                 return "stored grouping states have an older layout"
-            if not plan.hashed:
-                tables.setdefault(stored.path, set()).add(stored.table_version)
-            elif stored.summary is None:
+            if plan.hashed and stored.summary is None:
                 return f"frequency counts in {stored.path} have no stored summary"
-            elif missing := missing_files(stored.path, stored.files):
+            if missing := missing_files(stored.path, stored.files):
                 return f"frequency counts in {stored.path} are missing ({missing[0]})"
-    for path, versions in tables.items():
-        try:
-            current = latest_log_version(spark, path)
-        except Exception:  # noqa: BLE001 - a missing table forces a rebuild
-            return f"frequency table {path} is missing"
-        if versions != {current}:
-            return (
-                f"frequency table {path} is at version {current}, the stored states at "
-                f"{sorted(versions)} (an interrupted or concurrent run)"
-            )
     return None
 
 
@@ -201,7 +184,7 @@ def incremental_metrics(
         elif any("delta.columnMapping.physicalName" in f.metadata for f in data.schema.fields):
             reason = "the table uses column mapping: its files cannot be read by column name"
         else:
-            stale = _stale_reason(spark, run, stored[1])
+            stale = _stale_reason(run, stored[1])
             if stale is not None:
                 reason = stale
             else:
@@ -224,12 +207,9 @@ def incremental_metrics(
     columns = [c for m in run.groups.values() if (c := range_column(GroupingPlan.of(m), data.schema))]
     ranges = appended_ranges(spark, source.table, previous, source.version, columns)
     rows = appended_rows(spark, source.table, previous, source.version)
-    try:
-        # Small appended data: AQE would only split each query into one job per stage.
-        with session_conf(spark, {"spark.sql.adaptive.enabled": "false"}):
-            metrics = _compute_and_store(spark, source, appended, run, repository, stored[1], ranges, rows)
-    except ConcurrentGroupingWriteError as exc:
-        return _full(spark, source, data, run, repository, str(exc))
+    # Small appended data: AQE would only split each query into one job per stage.
+    with session_conf(spark, {"spark.sql.adaptive.enabled": "false"}):
+        metrics = _compute_and_store(spark, source, appended, run, repository, stored[1], ranges, rows)
     return metrics, IncrementalInfo("incremental", reason, previous, source.version, len(files))
 
 
@@ -350,7 +330,7 @@ def _groupings(
 ) -> tuple[dict[Analyzer, Metric], dict[str, dict[str, Any]], list[Any] | None]:
     """Metrics and states of the groupings, and the values of ``extra`` over ``data`` if they could be
     observed in the hashed groupings' write. All hashed groupings share one folder of counts (one write
-    and at most one correction job per run); value-keyed ones have a Delta table each."""
+    and at most one correction job per run); value-keyed ones have a folder each."""
     metrics: dict[Analyzer, Metric] = {}
     to_store: dict[str, dict[str, Any]] = {}
     hashed: list[tuple[GroupingPlan, list[GroupingAnalyzer]]] = []
@@ -392,23 +372,20 @@ def _groupings(
         else:
             for plan, members in hashed:
                 summary = summaries[plan.group_id]
-                stored = StoredGrouping(folder, 0, appends, summary, files, spans.get(plan.group_id))
+                stored = StoredGrouping(folder, appends, summary, files, spans.get(plan.group_id))
                 keep(members, stored, summary)
     for plan, members in valued:
         try:
             if previous is None:
-                path, appends = repository.frequency_table(source.table, [plan]), 0
-                version, summary = build_valued(spark, plan, path, data)
+                folder = repository.frequency_table(source.table, [plan])
+                grouping = build_valued(spark, plan, folder, data)
             else:
                 old = _stored(previous, members[0])
                 assert old is not None
-                version, summary = append_valued(spark, plan, old, data)
-                path, appends = old.path, old.appends + 1
-                version, appends = compact_if_due(spark, path, version, appends, plan.keys)
-        except ConcurrentGroupingWriteError:
-            raise
+                grouping = append_valued(spark, plan, old, data)
+            summary = stored_summary(spark, plan, grouping)
         except Exception as exc:  # noqa: BLE001
             fail(members, exc)
             continue
-        keep(members, StoredGrouping(path, version, appends), summary)
+        keep(members, grouping, summary)
     return metrics, to_store, observed

@@ -22,7 +22,8 @@ Groups are keyed by two independent 64-bit hashes of the values (NULL-aware), as
 uniqueness; different values share a key only if both hashes collide (≈ n²/2¹²⁹). Every
 ``COMPACT_AFTER`` appends the counts are rewritten with one row per group. Groupings whose metrics need
 the values themselves (Histogram's top bins, MutualInformation's marginals, > 62 columns) keep their own
-value-keyed Delta table ``(k0, …, cnt)`` and are re-summarized from it (usually low-cardinality).
+value-keyed counts ``(k0, …, cnt)`` (Parquet files listed by the state too) and are re-summarized from
+them each run (they are usually low-cardinality).
 """
 
 from __future__ import annotations
@@ -31,14 +32,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ByteType, IntegerType, LongType, ShortType, StructType
 
-from spark_mlops.errors import RepositoryError
 from spark_mlops.quality.analyzers.base import in_scope, quote
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
 from spark_mlops.quality.analyzers.grouping import (
@@ -49,18 +49,17 @@ from spark_mlops.quality.analyzers.grouping import (
     summarize,
     summary_from_row,
 )
-from spark_mlops.quality.incremental_log import EMPTY_RANGE, ValueRange, latest_log_version
+from spark_mlops.quality.incremental_files import read_files, write_files
+from spark_mlops.quality.incremental_log import EMPTY_RANGE, ValueRange
 from spark_mlops.spark import job_description
 
 __all__ = [
     "COMPACT_AFTER",
     "LAYOUT",
-    "ConcurrentGroupingWriteError",
     "GroupingPlan",
     "StoredGrouping",
     "append_valued",
     "build_valued",
-    "compact_if_due",
     "range_column",
     "stored_summary",
     "value_ranges",
@@ -73,15 +72,11 @@ COMPACT_AFTER = 32
 HASH_KEYS = ("g", "h", "h2")
 #: Layout of stored grouping states; states of another layout are rebuilt by a full scan.
 #: 2: hashes salted with the grouping id and the table's file list kept with the state.
-#: 3: hashed counts in plain Parquet files listed by the state (no Delta table).
-LAYOUT = 3
+#: 4: all counts in plain Parquet files listed by the state (no Delta table).
+LAYOUT = 4
 _SECOND_SALT = 0x5EED_C0FF_EE15_D00D
 _MAX_MASK_COLUMNS = 62
 _EMPTY = GroupSummary(0, 0, 0, 0.0, 0)
-
-
-class ConcurrentGroupingWriteError(RepositoryError):
-    """Another writer committed to a frequency table between our read and our append."""
 
 
 @dataclass(frozen=True)
@@ -152,24 +147,23 @@ class StoredGrouping:
     """Where a grouping's counts are and which of them match the stored states.
 
     Attributes:
-        path: The folder of hashed counts, or the Delta table of a value-keyed grouping.
-        table_version: The Delta table's version holding exactly the counts of the verified source
-            version (value-keyed groupings; 0 for hashed ones, whose ``files`` say it).
+        path: The folder of the counts' Parquet files.
         appends: Appends since the counts were last written with one row per group.
         summary: The running summary (hashed groupings only; value-keyed ones are re-summarized).
         files: The Parquet files, relative to ``path``, holding exactly the counts of the verified
-            source version (hashed groupings; other files in the folder are ignored).
+            source version (other files in the folder are ignored).
         value_range: Bounds of the non-NULL values of a single integer grouping column over every row
             verified so far (None: unknown or not such a grouping). An append whose values lie outside
             them touches only new groups, so its correction needs no read of the table.
+        schema: The counts' schema as Spark JSON (value-keyed groupings; hashed ones have one schema).
     """
 
     path: str
-    table_version: int
     appends: int = 0
     summary: GroupSummary | None = None
     files: tuple[str, ...] = ()
     value_range: ValueRange | None = None
+    schema: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form stored as the state of every analyzer of the grouping."""
@@ -181,11 +175,11 @@ class StoredGrouping:
             "type": "DeltaGrouping",
             "layout": LAYOUT,
             "path": self.path,
-            "table_version": self.table_version,
             "appends": self.appends,
             "summary": summary,
             "files": list(self.files),
             "range": None if self.value_range is None else list(self.value_range),
+            "schema": self.schema,
         }
 
     @classmethod
@@ -196,79 +190,52 @@ class StoredGrouping:
         summary = data.get("summary")
         return cls(
             str(data["path"]),
-            int(data["table_version"]),
             int(data.get("appends", 0)),
             None if summary is None else summary_from_row(summary),
             tuple(str(f) for f in data.get("files", ())),
             None if data.get("range") is None else (int(data["range"][0]), int(data["range"][1])),
+            data.get("schema"),
         )
 
 
-def _read(spark: SparkSession, path: str, version: int) -> DataFrame:
-    return spark.read.format("delta").option("versionAsOf", version).load(path)
-
-
-def _committed(spark: SparkSession, path: str, expected: int | None) -> int:
-    """The version our write created; raises when another writer committed in between."""
-    version = latest_log_version(spark, path)
-    if expected is not None and version != expected:
-        raise ConcurrentGroupingWriteError(
-            f"frequency table {path} is at version {version}, expected {expected} after this run's "
-            "append (a concurrent incremental run?)"
-        )
-    return version
-
-
-def _valued_summary(spark: SparkSession, plan: GroupingPlan, path: str, version: int) -> GroupSummary:
-    grouped = _read(spark, path, version).groupBy(*plan.keys).agg(F.sum(COUNT).alias(COUNT))
-    return summarize(grouped, len(plan.columns), plan.top_k, plan.mutual_information)
+def _valued_summary(spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping) -> GroupSummary:
+    schema = StructType.fromJson(json.loads(stored.schema or "{}"))
+    counts = read_files(spark, stored.path, stored.files, schema)
+    grouped = counts.groupBy(*plan.keys).agg(F.sum(COUNT).alias(COUNT))
+    with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
+        return summarize(grouped, len(plan.columns), plan.top_k, plan.mutual_information)
 
 
 def stored_summary(spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping) -> GroupSummary:
     """The summary of a stored grouping (no Spark job for hashed groupings)."""
     if plan.hashed and stored.summary is not None:
         return stored.summary
-    return _valued_summary(spark, plan, stored.path, stored.table_version)
+    return _valued_summary(spark, plan, stored)
 
 
-def build_valued(
-    spark: SparkSession, plan: GroupingPlan, path: str, data: DataFrame
-) -> tuple[int, GroupSummary]:
-    """Count every group of ``data`` into a fresh value-keyed table at ``path``; version and summary."""
-    with job_description(spark, f"spark_mlops: frequency table of {list(plan.columns)}"):
-        plan.counts(data).write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
-    version = _committed(spark, path, None)
-    with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
-        return version, _valued_summary(spark, plan, path, version)
+def build_valued(spark: SparkSession, plan: GroupingPlan, folder: str, data: DataFrame) -> StoredGrouping:
+    """Count every group of ``data`` into new files in ``folder``; the stored grouping (one job)."""
+    counts = plan.counts(data)
+    files = write_files(spark, folder, counts, "b", f"frequency table of {list(plan.columns)}")
+    return StoredGrouping(folder, 0, None, files, None, counts.schema.json())
 
 
 def append_valued(
     spark: SparkSession, plan: GroupingPlan, stored: StoredGrouping, appended: DataFrame
-) -> tuple[int, GroupSummary]:
-    """Append the counts of ``appended`` to a value-keyed table and re-summarize it.
-
-    Raises:
-        ConcurrentGroupingWriteError: another run appended to the same table at the same time.
-    """
-    with job_description(spark, f"spark_mlops: append counts of {list(plan.columns)}"):
-        plan.counts(appended).write.format("delta").mode("append").save(stored.path)
-    version = _committed(spark, stored.path, stored.table_version + 1)
-    with job_description(spark, f"spark_mlops: summary of {list(plan.columns)}"):
-        return version, _valued_summary(spark, plan, stored.path, version)
-
-
-def compact_if_due(
-    spark: SparkSession, path: str, version: int, appends: int, keys: Sequence[str]
-) -> tuple[int, int]:
-    """After ``COMPACT_AFTER`` appends, rewrite a value-keyed table with one row per group (so reads
-    stay proportional to the groups); the table version and the appends since the last rewrite."""
-    if appends < COMPACT_AFTER:
-        return version, appends
-    log.info("compacting frequency table %s after %d appends", path, appends)
-    with job_description(spark, "spark_mlops: compact a frequency table"):
-        grouped = _read(spark, path, version).groupBy(*keys).agg(F.sum(COUNT).alias(COUNT))
-        grouped.write.format("delta").mode("overwrite").save(path)
-    return _committed(spark, path, version + 1), 0
+) -> StoredGrouping:
+    """Write the counts of ``appended`` next to the stored ones; compact after ``COMPACT_AFTER``
+    appends (one row per group, so reads stay proportional to the groups)."""
+    what = f"append counts of {list(plan.columns)}"
+    added = write_files(spark, stored.path, plan.counts(appended), "a", what, single_file=True)
+    grown = replace(stored, appends=stored.appends + 1, files=(*stored.files, *added))
+    if grown.appends < COMPACT_AFTER:
+        return grown
+    log.info("compacting frequency counts %s after %d appends", stored.path, grown.appends)
+    schema = StructType.fromJson(json.loads(stored.schema or "{}"))
+    counts = read_files(spark, stored.path, grown.files, schema)
+    grouped = counts.groupBy(*plan.keys).agg(F.sum(COUNT).alias(COUNT))
+    files = write_files(spark, stored.path, grouped, "c", "compact a frequency table")
+    return replace(grown, appends=0, files=files)
 
 
 def range_column(plan: GroupingPlan, schema: StructType) -> str | None:

@@ -1,11 +1,5 @@
-"""Hashed frequency counts as plain Parquet files listed by the stored state (no Delta commit per run).
-
-All hashed groupings of a run share one folder ``<root>/frequencies/<id>/``. Each run writes its counts
-``(g, h, h2, cnt)`` into a new sub-folder (a unique name, so writers never collide) and the stored state
-lists the files that make up the counts of the verified version: the state document is the only commit
-point. An interrupted or concurrent run can leave files no state lists; they are never read. This
-replaces a Delta table whose commit (≈ 0.3-1 s each: snapshot, commit, post-commit hooks) was the
-largest fixed cost of a small append.
+"""Hashed frequency counts ``(g, h, h2, cnt)`` of all hashed groupings of a source in one folder of
+plain Parquet files listed by the stored state (:mod:`spark_mlops.quality.incremental_files`).
 
 One write job also returns, through :class:`pyspark.sql.Observation`:
 
@@ -23,7 +17,6 @@ with the stored files, see :func:`correction`).
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +28,7 @@ from pyspark.sql import functions as F
 
 from spark_mlops.quality import incremental_groups
 from spark_mlops.quality.analyzers.grouping import COUNT, GroupSummary, summary_from_row
+from spark_mlops.quality.incremental_files import read_files, write_files
 from spark_mlops.quality.incremental_groups import (
     HASH_KEYS,
     GroupingPlan,
@@ -43,7 +37,7 @@ from spark_mlops.quality.incremental_groups import (
     value_ranges,
 )
 from spark_mlops.quality.incremental_log import EMPTY_RANGE, ValueRange, disjoint, union_range
-from spark_mlops.spark import job_description, session_conf
+from spark_mlops.spark import job_description
 
 __all__ = [
     "BROADCAST_KEYS",
@@ -52,8 +46,6 @@ __all__ = [
     "build_hashed",
     "compact_hashed",
     "correction",
-    "missing_files",
-    "read_files",
     "write_counts",
 ]
 
@@ -66,8 +58,6 @@ Appended = tuple[
     str, tuple[str, ...], dict[str, GroupSummary], dict[str, ValueRange | None], int, list[Any] | None
 ]
 _SCHEMA = f"g string, h long, h2 long, {COUNT} long"
-# Spark lists more than 32 paths in a Spark job; the state names every file, so list them in the driver.
-_LISTING = "spark.sql.sources.parallelPartitionDiscovery.threshold"
 
 
 @dataclass(frozen=True)
@@ -83,36 +73,6 @@ class Written:
     files: tuple[str, ...]
     summaries: dict[str, GroupSummary]
     observed: list[Any] | None
-
-
-def _local(path: str) -> str | None:
-    local = path[len("file:") :] if path.startswith("file:") else path
-    return None if "://" in local else local
-
-
-def read_files(spark: SparkSession, folder: str, files: Sequence[str]) -> DataFrame:
-    """The rows of the listed count files (plain Parquet, no Delta snapshot, listed in the driver)."""
-    paths = [f if "://" in f else f"{folder}/{f}" for f in files]
-    with session_conf(spark, {_LISTING: str(max(32, len(paths) + 1))}):
-        return spark.read.schema(_SCHEMA).parquet(*paths)
-
-
-def missing_files(folder: str, files: Sequence[str]) -> list[str]:
-    """Listed files that do not exist (checked for local folders only; [] for other file systems)."""
-    local = _local(folder)
-    if local is None:
-        return []
-    return [f for f in files if not os.path.exists(os.path.join(local, f))]
-
-
-def _written_files(spark: SparkSession, folder: str, sub: str) -> tuple[str, ...]:
-    local = _local(folder)
-    if local is not None:
-        names = os.listdir(os.path.join(local, sub))
-    else:
-        found = spark.read.schema(_SCHEMA).parquet(f"{folder}/{sub}").inputFiles()
-        names = [p.rsplit("/", 1)[-1] for p in found]
-    return tuple(sorted(f"{sub}/{n}" for n in names if n.endswith(".parquet") and n[0] not in "._"))
 
 
 def write_counts(
@@ -135,7 +95,7 @@ def write_counts(
             them; with none, ``observed`` is None.
         single_file: Write one file (an append's counts are small; keeps the file list short).
     """
-    sub = f"{'a' if single_file else 'b'}-{uuid.uuid4().hex}"
+    sub = uuid.uuid4().hex
     carrier = next((i for i, plan in enumerate(plans) if plan.where is None), None)
     scan_observation: Observation | None = None
     branches: list[DataFrame] = []
@@ -161,10 +121,8 @@ def write_counts(
         )
     ]
     counts = counts.observe(group_observation, *summary)
-    if single_file:
-        counts = counts.coalesce(1)
-    with job_description(spark, f"spark_mlops: counts of {len(plans)} groupings"):
-        counts.write.parquet(f"{folder}/{sub}")
+    what = f"counts of {len(plans)} groupings"
+    files = write_files(spark, folder, counts, "a" if single_file else "b", what, single_file)
     found = group_observation.get
     summaries = {
         plan.group_id: summary_from_row([*(found[f"_s{i}_{j}"] for j in range(4)), 0])
@@ -174,7 +132,7 @@ def write_counts(
     if scan_observation is not None:
         values = scan_observation.get
         observed = [values[f"_x{j}"] for j in range(len(extra))]
-    return Written(_written_files(spark, folder, sub), summaries, observed)
+    return Written(files, summaries, observed)
 
 
 def correction(
@@ -194,12 +152,12 @@ def correction(
     """
     if not old_files or not added_files:
         return {}
-    added = read_files(spark, folder, added_files).select(
+    added = read_files(spark, folder, added_files, _SCHEMA).select(
         F.col("g").alias("ag"), F.col("h").alias("ah"), F.col("h2").alias("ah2"), F.col(COUNT).alias("d")
     )
     if appended_groups <= BROADCAST_KEYS:
         added = F.broadcast(added)
-    old = read_files(spark, folder, old_files).select("h", "h2", COUNT)
+    old = read_files(spark, folder, old_files, _SCHEMA).select("h", "h2", COUNT)
     # Equi-join on h only (one long key); the xor keeps h2 a residual condition, not a second key. The
     # hashes are salted with the grouping id, so g need not be read from the big side.
     on = (F.col("h") == F.col("ah")) & (F.col("h2").bitwiseXOR(F.col("ah2")) == 0)
@@ -228,11 +186,8 @@ def compact_hashed(spark: SparkSession, folder: str, files: Sequence[str]) -> tu
     if not files:
         return ()
     log.info("compacting the frequency counts in %s (%d files)", folder, len(files))
-    sub = f"c-{uuid.uuid4().hex}"
-    grouped = read_files(spark, folder, files).groupBy(*HASH_KEYS).agg(F.sum(COUNT).alias(COUNT))
-    with job_description(spark, "spark_mlops: compact frequency counts"):
-        grouped.write.parquet(f"{folder}/{sub}")
-    return _written_files(spark, folder, sub)
+    grouped = read_files(spark, folder, files, _SCHEMA).groupBy(*HASH_KEYS).agg(F.sum(COUNT).alias(COUNT))
+    return write_files(spark, folder, grouped, "c", "compact frequency counts")
 
 
 def build_hashed(

@@ -38,9 +38,8 @@ from spark_mlops.quality.analyzers import (
 )
 from spark_mlops.quality.engine import compute_metrics
 from spark_mlops.quality.incremental import DeltaStateRepository, incremental_metrics
+from spark_mlops.quality.incremental_files import read_files
 from spark_mlops.quality.incremental_groups import GroupingPlan, StoredGrouping
-from spark_mlops.quality.incremental_hashed import read_files
-from spark_mlops.quality.incremental_log import latest_log_version
 from spark_mlops.quality.repository.records import analyzer_spec_json
 
 SCHEMA = "id long, a double, cat string"
@@ -204,31 +203,37 @@ def test_incremental_equals_the_engines_full_recompute(spark, history) -> None: 
 
 def test_no_commit_per_run_and_compaction(spark, history) -> None:  # type: ignore[no-untyped-def]
     repo, path = history["repo"], history["path"]
-    hashed_folder, valued_table = sorted(
-        repo.frequency_table_paths(path), key=lambda p: os.path.isdir(f"{p}/_delta_log")
-    )
-    # The three hashed groupings share one folder of plain Parquet counts: no Delta table, no commit.
-    assert not os.path.exists(f"{hashed_folder}/_delta_log")
-    _, states = repo.latest(path, [analyzer_spec_json(a) for a in HASHED])
+    specs = [analyzer_spec_json(a) for a in [*HASHED, Histogram("cat")]]
+    _, states = repo.latest(path, specs)
     stored = {spec: StoredGrouping.from_json(state) for spec, state in states.items()}
-    (files,) = {s.files for s in stored.values()}
+    # The three hashed groupings share one folder, ("cat",) keeps its values in another: plain Parquet
+    # files listed by the state, no Delta table (so no commit per run).
+    folders = repo.frequency_table_paths(path)
+    assert len(folders) == 2 and {s.path for s in stored.values()} == set(folders)
+    assert not any(os.path.exists(f"{folder}/_delta_log") for folder in folders)
+    hashed = {spec: s for spec, s in stored.items() if spec != analyzer_spec_json(Histogram("cat"))}
+    (files,) = {s.files for s in hashed.values()}
     # Two appends with COMPACT_AFTER = 2: the state lists only the compacted files, one row per group.
     assert files and all(f.startswith("c-") for f in files)
-    counts = read_files(spark, hashed_folder, files).toPandas()
+    (folder,) = {s.path for s in hashed.values()}
+    counts = read_files(spark, folder, files, "g string, h long, h2 long, cnt long").toPandas()
     assert not counts.duplicated(["g", "h", "h2"]).any()
-    for spec, grouping in stored.items():
-        gid = GroupingPlan.of([_by_spec(spec)]).group_id
-        mine = counts[counts["g"] == gid]["cnt"]
+    for spec, grouping in hashed.items():
+        mine = counts[counts["g"] == GroupingPlan.of([_by_spec(spec)]).group_id]["cnt"]
+        summary = grouping.summary
         assert (int(mine.sum()), len(mine), int((mine == 1).sum())) == (
-            grouping.summary.num_rows,
-            grouping.summary.num_groups,
-            grouping.summary.num_singletons,
+            summary.num_rows,
+            summary.num_groups,
+            summary.num_singletons,
         )
-    # ("cat",) keeps its values in a Delta table: build (v0), one append per run (v1, v2), compaction.
-    assert latest_log_version(spark, valued_table) == 3
-    table = spark.read.format("delta").load(valued_table)
-    assert table.count() == table.select("k0").distinct().count()
-    # One state document per run.
+    valued = stored[analyzer_spec_json(Histogram("cat"))]
+    assert valued.files and all(f.startswith("c-") for f in valued.files)
+    cats = read_files(spark, valued.path, valued.files, "k0 string, cnt long").toPandas()
+    frame = _frame(history["frames"][2])
+    assert dict(zip(cats["k0"].fillna("NULL"), cats["cnt"], strict=True)) == (
+        frame["cat"].fillna("NULL").value_counts().to_dict()
+    )
+    # One state document per run that computed something (the unchanged run stores nothing).
     assert len(os.listdir(repo._folder(path))) == len(history["runs"]) - 1
 
 
@@ -272,12 +277,8 @@ def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: P
     listed = StoredGrouping.from_json(repo.latest(path, [spec])[1][spec])
     assert listed is not None
     os.remove(f"{freq}/{listed.files[0]}")
-    _append(spark, path, [(None, 1.0, "x"), (7, 2.0, "y")])
-    both = pd.concat([both, _frame([(None, 1.0, "x"), (7, 2.0, "y")])])
     stale = _run(spark, path, repo, analyzers)
     assert stale.incremental.mode == "full" and "missing" in stale.incremental.reason
-    ids = both["id"].dropna()
-    uniqueness = (ids.value_counts() == 1).sum() / ids.size
     assert math.isclose(stale.metrics[Uniqueness("id")].value, uniqueness)
     assert math.isclose(stale.metrics[Mean("a")].value, both["a"].mean())
 
