@@ -56,7 +56,6 @@ __all__ = [
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SKETCH_K",
-    "KNOWN_MAX_VALUES",
     "DatasetProfile",
     "inferred_type",
     "profile_columns",
@@ -72,8 +71,6 @@ DEFAULT_SAMPLE_SIZE = 200_000
 # The bitmap estimate (≈ 20 % error at 1000) decides whether a table is worth trying; a table found
 # to be above the cut is dropped (the column is then truncated with its exact distinct count).
 _ESTIMATE_MARGIN = 2.0
-#: A reference's categorical domain up to this many values is counted per value in job 1.
-KNOWN_MAX_VALUES = 32
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _INTEGRAL = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -155,10 +152,11 @@ def profile_columns(
         extra: More declarative aggregate expressions for job 1 (e.g. a profiler's type counts),
             aliased with a ``x_`` prefix so they cannot clash with the profile's own aliases.
         reference: A profile of earlier data (a baseline's), used only to plan the scans — every
-            number is still measured on ``df``: a categorical column whose reference table has at most
-            :data:`KNOWN_MAX_VALUES` values, and a numeric one the reference tabulated as discrete, are
-            counted per known value in job 1 (no frequency table unless other values occur); a numeric
-            column the reference saw as continuous skips the discreteness bitmap and is sketched.
+            number is still measured on ``df``: a numeric column the reference tabulated as discrete
+            (≤ 20 values) is counted per known value in job 1 (no frequency table unless other values
+            occur); one the reference saw as continuous skips the discreteness bitmap and is sketched.
+            Categorical columns keep the bitmap and the stacked table: counting each known string in
+            job 1 measured slower than both (string comparisons, and hashing them risks collisions).
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -264,25 +262,18 @@ def profile_columns(
 def _prior(
     reference: DatasetProfile | None, names: Sequence[str], numeric: Mapping[int, Column]
 ) -> tuple[dict[int, list[Any]], set[int]]:
-    """From a reference profile: the small known domains to count per value, and the continuous columns."""
+    """From a reference profile: discrete numeric columns' known values, and the continuous columns."""
     known: dict[int, list[Any]] = {}
     continuous: set[int] = set()
     if reference is None:
         return known, continuous
     for i, name in enumerate(names):
         ref = reference.columns.get(name)
-        if i in numeric and isinstance(ref, NumericDistribution):
+        if i in numeric and isinstance(ref, NumericDistribution):  # categorical: see profile_columns
             if ref.exact and 0 < len(ref.points) <= DISCRETE_MAX_DISTINCT:
                 known[i] = [float(p) for p in ref.points]
             elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
                 continuous.add(i)
-        elif (
-            i not in numeric
-            and isinstance(ref, CategoricalDistribution)
-            and not ref.truncated
-            and 0 < len(ref.counts) <= KNOWN_MAX_VALUES
-        ):
-            known[i] = sorted(ref.counts)
     return known, continuous
 
 

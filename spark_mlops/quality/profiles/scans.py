@@ -105,8 +105,8 @@ def moments_job(
         categorical: Column index → its value as a string.
         extra: The caller's declarative aggregates.
         label: Job description prefix.
-        known: Column index → the values a reference saw (a small domain): counted here per value
-            (:func:`known_counts` reads them back), the bitmaps then only cover the other values.
+        known: Numeric column index → the values a reference saw (≤ 20): counted here per value
+            (:func:`known_counts` reads them back), the bitmap then only covers the other values.
         continuous: Numeric columns known to be continuous: no discreteness bitmap.
 
     Returns:
@@ -164,12 +164,13 @@ def _known_aggregates(x: Column, i: int, values: Sequence[Any], exprs: list[Colu
     compiles only up to a few hundred of them (``_CODEGEN_MAX_AGGREGATES``). ``try_sum`` turns an
     overflow into NULL instead of an ANSI error; :func:`known_counts` then reports the counts unknown.
     """
+    key, targets = x, [F.lit(v) for v in values]
     for p in range(0, len(values), 2):
-        slot = F.when(x == F.lit(values[p]), F.lit(1).cast("long"))
+        slot = F.when(key == targets[p], F.lit(1).cast("long"))
         if p + 1 < len(values):
-            slot = slot.when(x == F.lit(values[p + 1]), F.lit(_HIGH).cast("long"))
+            slot = slot.when(key == targets[p + 1], F.lit(_HIGH).cast("long"))
         exprs.append(F.try_sum(slot.otherwise(F.lit(0).cast("long"))).alias(f"k{i}_{p // 2}"))
-    return x.isNotNull() & ~x.isin(list(values))
+    return x.isNotNull() & ~key.isin(targets)
 
 
 def known_counts(

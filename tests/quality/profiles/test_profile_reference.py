@@ -1,5 +1,6 @@
-"""Profiles planned from a reference (the monitored drift path): known values counted in job 1, equal to
-pandas, one job when nothing needs a table or a sketch, a table only when new values appear."""
+"""Profiles planned from a reference (the monitored drift path): a discrete numeric column's known values
+counted in job 1, equal to pandas, one job when nothing needs a table or a sketch, a table only when new
+values appear; categorical columns keep their exact tables."""
 
 from __future__ import annotations
 
@@ -64,12 +65,12 @@ def test_known_domains_are_counted_in_job_1(frames, count_jobs) -> None:  # type
     pdf, df = frames["same"]
     with count_jobs() as jobs:
         got = _profile(df, reference=ref)
-    assert jobs.count == 2  # job 1 (moments + known counts) and the KLL sample of x; no table
+    assert jobs.count == 2  # job 1 (moments + d's known counts) and job 2 (cat's table, x's sample)
     _check_counts(got, pdf)
     with count_jobs() as jobs:
-        only = _profile(df.select("d", "cat"), reference=ref)
+        only = _profile(df.select("d"), reference=ref)
     assert jobs.count == 1  # nothing left for job 2
-    assert only.columns["cat"] == got.columns["cat"]
+    assert only.columns["d"].to_json() == got.columns["d"].to_json()
     # Without a reference the same numbers come from the frequency tables of job 2.
     plain = _profile(df)
     assert plain.columns["cat"] == got.columns["cat"]
@@ -82,6 +83,10 @@ def test_new_values_fall_back_to_an_exact_table(frames, count_jobs) -> None:  # 
     with count_jobs() as jobs:
         got = _profile(df, reference=ref)
     assert jobs.count == 2  # job 2: the tables of d and cat and the sample of x, one union
+    with count_jobs() as jobs:
+        alone = _profile(df.select("d"), reference=ref)
+    assert jobs.count == 2  # a new value: d is tabulated in job 2
+    assert alone.columns["d"].to_json() == got.columns["d"].to_json()
     _check_counts(got, pdf)
     assert got.columns["cat"].counts["XX"] == int((pdf["cat"] == "XX").sum())
     assert 9.25 in got.columns["d"].points
