@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -163,7 +164,8 @@ def exact_unique_summary(
     if repeated:
         # A broadcast semi-join, not `key.isin(repeated)`: PySpark builds an IN list with one Py4J call
         # per value (10 k values ≈ 7 s, more than the whole count).
-        suspects = scoped.sparkSession.createDataFrame([(h,) for h in repeated], f"{_HASH} long")
+        # An Arrow table: no pickling of each row (10 k rows: 0.16 s vs 0.23 s as tuples, measured).
+        suspects = scoped.sparkSession.createDataFrame(pa.table({_HASH: pa.array(repeated, pa.int64())}))
         rows = scoped.join(F.broadcast(suspects), key == F.col(_HASH), "left_semi")
         summary = summary + summarize(frequencies(rows, columns, None), len(columns))
     log.debug("unique-key path: %d values seen once, %d hashes re-counted", seen_once, len(repeated))
