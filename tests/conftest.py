@@ -107,14 +107,14 @@ LONG_MODULES = (
     "tests/demo/test_demo.py",
     "tests/notebooks/test_notebooks.py",
     "tests/bench/test_bench_harness.py",
-    "tests/lineage/test_lineage_graph.py",
-    "tests/demo/test_jobs_spark_submit.py",
+    "tests/jobs/test_model_jobs.py",
     "tests/pipeline/test_pipeline_execution.py",
     "tests/pipeline/test_pipeline_external.py",
-    "tests/jobs/test_model_jobs.py",
     "tests/demo/test_abalone_pipeline.py",
     "tests/quality/test_incremental.py",
+    "tests/lineage/test_lineage_graph.py",
     "tests/pipeline/test_pipeline_quality.py",
+    "tests/demo/test_jobs_spark_submit.py",
 )
 
 
