@@ -305,9 +305,8 @@ def _scan_plans(
         if analyzer.preconditions(schema):
             continue
         try:
-            # Aggregates as Columns or SQL text (the engine's newer form): Columns for the observation.
-            raw: list[Any] = list(analyzer.aggregations(schema))
-            plans.append((analyzer, [F.expr(c) if isinstance(c, str) else c for c in raw]))
+            # The analyzers' SQL text as Columns for the observation.
+            plans.append((analyzer, [F.expr(c) for c in analyzer.aggregations(schema)]))
         except Exception:  # noqa: BLE001 - left to the engine's scan, which makes it a failure metric
             continue
     if not plans:

@@ -54,9 +54,7 @@ def column(name: str) -> Column:
 
 def in_scope(where: str | None) -> Column:
     """The row filter of an analyzer as a boolean column; NULL counts as out of scope."""
-    if where is None:
-        return F.lit(True)
-    return F.coalesce(F.expr(where).cast("boolean"), F.lit(False))
+    return F.lit(True) if where is None else F.expr(sql_in_scope(where))
 
 
 def scope(expr: Column, where: str | None) -> Column:
