@@ -3,7 +3,9 @@
 A table is given either as a path (anything with ``/`` or a URI scheme) or as a catalog name
 (``db.table``). Everything read from Delta is recorded as a :class:`TableVersion`, so a result can say
 exactly which data produced it and can be reproduced with time travel. The helpers use SQL and the
-DataFrame reader/writer only, so they also work over Spark Connect.
+DataFrame reader/writer only, so they also work over Spark Connect; a local path table's newest version
+comes from a listing of its ``_delta_log`` (a fixed cost of every versioned read: ``DESCRIBE HISTORY`` is
+a SQL command plus two small Spark jobs), and the read is pinned to the version listed.
 """
 
 from __future__ import annotations
@@ -119,9 +121,16 @@ def history(spark: SparkSession, table: str | os.PathLike[str], limit: int | Non
 def current_version(spark: SparkSession, table: str | os.PathLike[str]) -> int:
     """Newest committed version of the table.
 
+    A local path table's version is the newest commit in a listing of its ``_delta_log`` (no SQL
+    command, no Spark job); anything else (catalog names, other file systems, a log this listing
+    cannot read) asks ``DESCRIBE HISTORY``.
+
     Raises:
         DeltaTableNotFoundError: ``table`` is not a Delta table.
     """
+    listed = _listed_version(normalize_table(table))
+    if listed is not None:
+        return listed
     try:
         row = history(spark, table, limit=1).select("version").first()
     except DeltaTableNotFoundError:
@@ -133,6 +142,41 @@ def current_version(spark: SparkSession, table: str | os.PathLike[str]) -> int:
     if row is None:
         raise DeltaTableNotFoundError(f"'{normalize_table(table)}' has no commits")
     return int(row["version"])
+
+
+# Commit files and checkpoints (classic, multi-part and V2) of the Delta log, as the protocol names them.
+_LOG_FILE = re.compile(
+    r"^(\d{20})\.(?:json|checkpoint\.(?:parquet|\d{10}\.\d{10}\.parquet|[0-9a-f-]{36}\.(?:json|parquet)))$"
+)
+
+# Where coordinated (Delta 3.x) and catalog-managed (Delta 4.x) commits wait to be backfilled.
+_STAGED = ("_commits", "_staged_commits")
+
+
+def _local_path(name: str) -> str | None:
+    """The local file-system path of a normalized path table (None for catalog names and other URIs)."""
+    if not _is_path(name):
+        return None
+    local = name[len("file:") :] if name.startswith("file:") else name
+    return None if _SCHEME.match(local) else local
+
+
+def _listed_version(name: str) -> int | None:
+    """The newest version named in a local table's ``_delta_log`` listing; None when the listing cannot
+    tell (not a local path, no log folder, no commit yet, or coordinated / catalog-managed commits,
+    whose newest commits wait in a staging folder of the log until they are backfilled)."""
+    local = _local_path(name)
+    if local is None:
+        return None
+    directory = os.path.join(local, "_delta_log")
+    try:
+        names = os.listdir(directory)
+        coordinated = any(os.listdir(os.path.join(directory, d)) for d in _STAGED if d in names)
+    except OSError:
+        return None
+    if coordinated:
+        return None
+    return max((int(m.group(1)) for n in names if (m := _LOG_FILE.match(n))), default=None)
 
 
 def read_delta(
@@ -175,6 +219,8 @@ def read_delta_versioned(
     if version is not None and version > latest:
         raise DeltaVersionError(f"'{name}' has no version {version}: the newest version is {latest}")
     reader = spark.read.format("delta")
+    if version is None and timestamp is None and _local_path(name) is not None:
+        version = latest  # listed, not asked: pin the read so it cannot see a later commit
     if version is not None:
         reader = reader.option("versionAsOf", int(version))
     elif timestamp is not None:

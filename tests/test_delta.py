@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from spark_mlops.delta import (
@@ -96,3 +98,64 @@ def test_bad_write_arguments_raise_before_writing(spark, tmp_delta_path):
     with pytest.raises(InvalidArgumentError, match="mode"):
         write_delta(spark.range(1), tmp_delta_path, mode="upsert")
     assert not is_delta_table(spark, tmp_delta_path)
+
+
+def test_local_version_comes_from_the_log_listing_and_the_read_is_pinned(spark, tmp_delta_path, count_jobs):
+    # Three commits with a checkpoint at version 2 (checkpointInterval = 2, set on the table).
+    spark.range(0, 3).write.format("delta").option("delta.checkpointInterval", "2").save(tmp_delta_path)
+    for start in (3, 6):
+        write_delta(spark.range(start, start + 3), tmp_delta_path)
+    assert os.path.exists(f"{tmp_delta_path}/_delta_log/{2:020d}.checkpoint.parquet")
+    described = history(spark, tmp_delta_path).agg({"version": "max"}).first()[0]  # independent reference
+    with count_jobs() as jobs:
+        version = current_version(spark, tmp_delta_path)
+    assert version == described == 2 and jobs.count == 0  # a listing: no SQL command, no Spark job
+
+    df, read = read_delta_versioned(spark, tmp_delta_path)
+    assert read == TableVersion(tmp_delta_path, 2)
+    write_delta(spark.range(100, 102), tmp_delta_path)  # a commit after the lookup ...
+    assert sorted(r.id for r in df.collect()) == list(range(9))  # ... is not seen: pinned to v2
+    older, at_one = read_delta_versioned(spark, tmp_delta_path, version=1)
+    assert at_one.version == 1 and older.count() == 6
+
+    # Log retention deletes the commit files a checkpoint covers; the listing still finds the newest.
+    for v in (0, 1):
+        os.remove(f"{tmp_delta_path}/_delta_log/{v:020d}.json")
+    assert current_version(spark, tmp_delta_path) == 3
+    assert read_delta(spark, tmp_delta_path).count() == 11
+
+
+def test_log_listing_rules(spark, tmp_path):
+    # The names the Delta protocol gives commits and checkpoints (classic, multi-part, V2); anything
+    # else (checksums, compacted logs, temp files) is not a version. No Spark: only the listing is read.
+    log = tmp_path / "t" / "_delta_log"
+    log.mkdir(parents=True)
+    names = [
+        f"{3:020d}.json",
+        f"{3:020d}.crc",
+        f"{4:020d}.checkpoint.0000000001.0000000002.parquet",
+        f".{9:020d}.json.crc",
+        f"{1:020d}.{9:020d}.compacted.json",
+        f"{8:020d}.json.tmp",
+        "_last_checkpoint",
+    ]
+    for name in names:
+        (log / name).write_text("")
+    assert current_version(spark, str(tmp_path / "t")) == 4
+    (log / f"{5:020d}.checkpoint.0f6c9b6e-4b5a-4d7e-9f1a-2c3d4e5f6a7b.parquet").write_text("")
+    assert current_version(spark, str(tmp_path / "t")) == 5
+
+
+@pytest.mark.parametrize("layout", ["empty log", "staged commits"])
+def test_a_log_the_listing_cannot_answer_goes_to_delta(spark, tmp_path, layout):
+    # No commit yet, or commits waiting for a coordinator (the listing alone cannot see them): Delta
+    # itself is asked, and a folder that is no table gives the usual clear error.
+    log = tmp_path / "t" / "_delta_log"
+    log.mkdir(parents=True)
+    if layout == "staged commits":
+        (log / f"{0:020d}.json").write_text("")
+        (log / "_staged_commits").mkdir()
+        (log / "_staged_commits" / f"{1:020d}.0f6c9b6e-4b5a-4d7e-9f1a-2c3d4e5f6a7b.json").write_text("")
+    with pytest.raises(DeltaTableNotFoundError, match=str(tmp_path / "t")):
+        current_version(spark, str(tmp_path / "t"))
+    assert not is_delta_table(spark, str(tmp_path / "t"))

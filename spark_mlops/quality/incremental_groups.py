@@ -49,6 +49,7 @@ from spark_mlops.quality.analyzers.grouping import (
     summarize,
     summary_from_row,
 )
+from spark_mlops.quality.engine.grouping import _SECOND_HASH_SALT
 from spark_mlops.quality.incremental_files import read_files, write_files
 from spark_mlops.quality.incremental_log import EMPTY_RANGE, ValueRange
 from spark_mlops.spark import job_description
@@ -74,7 +75,6 @@ HASH_KEYS = ("g", "h", "h2")
 #: 2: hashes salted with the grouping id and the table's file list kept with the state.
 #: 4: all counts in plain Parquet files listed by the state (no Delta table).
 LAYOUT = 4
-_SECOND_SALT = 0x5EED_C0FF_EE15_D00D
 _MAX_MASK_COLUMNS = 62
 _EMPTY = GroupSummary(0, 0, 0, 0.0, 0)
 
@@ -134,7 +134,7 @@ class GroupingPlan:
         keys = f"CAST({mask} AS BIGINT), {', '.join(names)}"
         return (
             scoped.selectExpr(
-                f"xxhash64({salt}L, {keys}) AS h", f"xxhash64({salt ^ _SECOND_SALT}L, {keys}) AS h2"
+                f"xxhash64({salt}L, {keys}) AS h", f"xxhash64({salt ^ _SECOND_HASH_SALT}L, {keys}) AS h2"
             )
             .groupBy("h", "h2")
             .agg(F.expr(f"'{self.group_id}' AS g"), F.expr(f"count(1) AS {COUNT}"))

@@ -10,20 +10,12 @@ IO (no Spark job); other file systems through ``spark.read.text`` (one small job
 from __future__ import annotations
 
 import json
-import os
-import re
 import urllib.parse
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 
-from spark_mlops.delta import (
-    TableVersion,
-    current_version,
-    normalize_table,
-    read_delta_versioned,
-    sql_identifier,
-)
+from spark_mlops.delta import sql_identifier
 from spark_mlops.errors import DeltaVersionError
 
 __all__ = [
@@ -34,18 +26,14 @@ __all__ = [
     "appended_rows",
     "commit_adds",
     "disjoint",
-    "latest_log_version",
     "log_dir",
     "read_commit",
-    "read_delta_listed",
     "union_range",
 ]
 
 #: A value range ``(low, high)`` of an integer column; ``low > high`` is the empty range.
 ValueRange = tuple[int, int]
 EMPTY_RANGE: ValueRange = (1, 0)
-
-_COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 
 
 def log_dir(spark: SparkSession, table: str) -> str:
@@ -76,45 +64,6 @@ def read_commit(spark: SparkSession, directory: str, version: int) -> list[dict[
         return [json.loads(r[0]) for r in spark.read.text(path).collect()]
     except Exception:  # noqa: BLE001 - a cleaned-up commit forces a full scan
         return None
-
-
-def latest_log_version(spark: SparkSession, table: str) -> int:
-    """The newest committed version of a Delta table (a directory listing for local tables)."""
-    local = _local(log_dir(spark, table))
-    if local is not None and os.path.isdir(local):
-        versions = [int(m.group(1)) for name in os.listdir(local) if (m := _COMMIT_FILE.match(name))]
-        if versions:
-            return max(versions)
-    return current_version(spark, table)
-
-
-def read_delta_listed(
-    spark: SparkSession, table: str | os.PathLike[str], version: int | None = None
-) -> tuple[DataFrame, TableVersion]:
-    """:func:`spark_mlops.delta.read_delta_versioned` without its ``DESCRIBE HISTORY`` for local path
-    tables: the newest version is the newest commit file in ``_delta_log`` (a directory listing, no
-    Spark job) and the read is pinned to the version returned. Catalog tables, other file systems, an
-    explicit ``version`` that is not a committed one and any read error go to ``read_delta_versioned``,
-    which raises its usual errors.
-
-    The version lookup is a fixed cost of every verification; for a small append it was ≈ 1/3 of an
-    incremental run (a SQL command plus 2 small jobs, measured in ``bench/results/incremental.md``).
-    """
-    name = normalize_table(table)
-    local = _local(name) if sql_identifier(name).startswith("delta.`") else None
-    directory = None if local is None else os.path.join(local, "_delta_log")
-    if directory is None or not os.path.isdir(directory):
-        return read_delta_versioned(spark, name, version=version)
-    latest = max((int(m.group(1)) for n in os.listdir(directory) if (m := _COMMIT_FILE.match(n))), default=-1)
-    wanted = latest if version is None else version
-    if latest < 0 or isinstance(wanted, bool) or not isinstance(wanted, int) or not 0 <= wanted <= latest:
-        return read_delta_versioned(spark, name, version=version)
-    try:
-        df = spark.read.format("delta").option("versionAsOf", wanted).load(name)
-        df.schema  # noqa: B018 - forces analysis so a bad version fails here, not later
-    except Exception:  # noqa: BLE001 - the lead's reader maps every failure to its error
-        return read_delta_versioned(spark, name, version=version)
-    return df, TableVersion(name, wanted)
 
 
 def _absolute(root: str, path: str) -> str:

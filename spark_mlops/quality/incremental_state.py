@@ -24,10 +24,9 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from spark_mlops.delta import normalize_table
+from spark_mlops.delta import current_version, normalize_table
 from spark_mlops.errors import InvalidArgumentError, RepositoryError
 from spark_mlops.quality.incremental_groups import GroupingPlan
-from spark_mlops.quality.incremental_log import latest_log_version
 from spark_mlops.spark import job_description
 
 __all__ = ["DeltaStateRepository"]
@@ -146,7 +145,7 @@ class DeltaStateRepository:
     # -- Delta table (URI roots) ----------------------------------------------------------------------
     def _delta_exists(self) -> bool:
         try:
-            latest_log_version(self.spark, self.states_table)
+            current_version(self.spark, self.states_table)
         except Exception:  # noqa: BLE001 - no table yet means no stored state
             return False
         return True

@@ -25,7 +25,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from spark_mlops.delta import TableVersion
+from spark_mlops.delta import TableVersion, read_delta_versioned
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.quality.analyzers import Analyzer
 from spark_mlops.quality.anomaly import AnomalyDetectionStrategy
@@ -37,7 +37,6 @@ from spark_mlops.quality.incremental import (
     IncrementalVerificationResult,
     incremental_metrics,
 )
-from spark_mlops.quality.incremental_log import read_delta_listed
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.quality.repository import MetricsRepository, ResultKey
 from spark_mlops.quality.runner import AnalyzerContext
@@ -90,8 +89,7 @@ class VerificationSuite:
         Raises:
             DeltaTableNotFoundError, DeltaVersionError: the table or version does not exist.
         """
-        # Local path tables: the version from a listing of the Delta log, not DESCRIBE HISTORY (jobs).
-        df, source = read_delta_listed(self.spark, table, version=version)
+        df, source = read_delta_versioned(self.spark, table, version=version)
         return self._replace(_data=df, _source=source)
 
     def add_check(self, check: Check) -> VerificationSuite:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spark_mlops.delta import TableVersion, read_delta, read_delta_versioned
+from spark_mlops.delta import TableVersion, read_delta
 from spark_mlops.errors import DeltaVersionError, InvalidArgumentError
 from spark_mlops.quality import VerificationSuite, incremental_groups
 from spark_mlops.quality.analyzers import (
@@ -40,7 +40,6 @@ from spark_mlops.quality.engine import compute_metrics
 from spark_mlops.quality.incremental import DeltaStateRepository, incremental_metrics
 from spark_mlops.quality.incremental_files import read_files
 from spark_mlops.quality.incremental_groups import GroupingPlan, StoredGrouping
-from spark_mlops.quality.incremental_log import read_delta_listed
 from spark_mlops.quality.repository.records import analyzer_spec_json
 
 SCHEMA = "id long, a double, cat string"
@@ -344,18 +343,13 @@ def test_incremental_needs_a_delta_table(spark, tmp_path: Path) -> None:  # type
         DeltaStateRepository(spark, " ")
 
 
-def test_on_delta_reads_the_version_from_the_log_listing(spark, history, count_jobs) -> None:  # type: ignore[no-untyped-def]
-    # The suite's version lookup is a fixed cost of every run: a listing of _delta_log, no DESCRIBE
-    # HISTORY (which costs a SQL command and a job), the read pinned to the version it returns.
+def test_on_delta_resolves_the_version_without_a_spark_job(spark, history, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # The suite's version lookup is a fixed cost of every run: a listing of _delta_log (in
+    # spark_mlops.delta), no DESCRIBE HISTORY; the read is pinned to the version it returns.
     path = history["path"]
-    with count_jobs() as listed:
-        df, source = read_delta_listed(spark, path)
-    with count_jobs() as described:
-        _, expected = read_delta_versioned(spark, path)
-    assert source == expected == TableVersion(path, 2) and listed.count < described.count
-    assert df.count() == len(history["frames"][2])
-    older, at_one = read_delta_listed(spark, path, version=1)
-    assert at_one == TableVersion(path, 1) and older.count() == len(history["frames"][1])
-    # A version that is not committed goes to the lead's reader and its error.
+    with count_jobs() as jobs:
+        suite = VerificationSuite(spark).on_delta(path)
+    assert jobs.count == 0 and suite._source == TableVersion(path, 2)
+    assert suite._data.count() == len(history["frames"][2])
     with pytest.raises(DeltaVersionError, match="no version 9"):
-        read_delta_listed(spark, path, version=9)
+        VerificationSuite(spark).on_delta(path, version=9)

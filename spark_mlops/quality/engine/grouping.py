@@ -40,7 +40,7 @@ from spark_mlops.quality.engine.unique_keys import exact_unique_summary, looks_u
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.spark import job_description
 
-__all__ = ["HASH_BITS", "compute_grouping_metrics", "hashed_summary"]
+__all__ = ["HASH_BITS", "_SECOND_HASH_SALT", "compute_grouping_metrics", "hashed_summary"]
 
 log = logging.getLogger(__name__)
 
