@@ -25,6 +25,7 @@ from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import ByteType, IntegerType, LongType, ShortType
 
 from spark_mlops.quality.analyzers.base import column, in_scope
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
@@ -77,9 +78,14 @@ def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> 
     """
     first, second, any_present = _key(columns)
     scoped = df.where(any_present if where is None else any_present & in_scope(where))
-    if looks_unique(scoped, first):
+    # A single integral column is its own exact 64-bit key: no hash, so nothing to re-count.
+    injective = len(columns) == 1 and isinstance(
+        scoped.select(column(columns[0])).schema[0].dataType, (ByteType, ShortType, IntegerType, LongType)
+    )
+    key = column(columns[0]).cast("long") if injective else first
+    if looks_unique(scoped, key):
         partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
-        summary = exact_unique_summary(scoped, tuple(columns), first, partitions)
+        summary = exact_unique_summary(scoped, tuple(columns), key, partitions, injective)
         if summary is not None:
             return summary
     # count(1) only: any further per-group aggregate (e.g. a min/max witness) doubles the group-by's cost.

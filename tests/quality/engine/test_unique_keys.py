@@ -38,13 +38,16 @@ def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
     }
 
 
+@pytest.mark.parametrize("driver_recount", [True, False], ids=["arrow-recount", "spark-recount"])
 @pytest.mark.parametrize(
     ("columns", "bits"), [(["id"], 1), (["id"], 3), (["id"], 64), (["id", "other"], 1), (["id", "other"], 64)]
 )
-def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns) -> None:  # type: ignore[no-untyped-def]
+def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns, driver_recount, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # A hash cut to 1 or 3 bits makes nearly every different value collide: the re-count on the real
-    # values must still give pandas' numbers.
+    # values (on the driver through Arrow, or by a Spark group-by) must still give pandas' numbers.
     df, pdf = ids
+    if not driver_recount:
+        monkeypatch.setattr(unique_keys, "MAX_ARROW_RECOUNT_ROWS", 0)
     present = F.col(columns[0]).isNotNull()
     for c in columns[1:]:
         present = present | F.col(c).isNotNull()
@@ -58,6 +61,24 @@ def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns) -> None: 
     assert summary.num_singletons / summary.num_rows == pytest.approx(ref["Uniqueness"])
     assert summary.num_groups == ref["CountDistinct"]
     assert summary.null_rows == 0
+
+
+def test_float_keys_keep_spark_grouping_semantics(spark) -> None:  # type: ignore[no-untyped-def]
+    # Spark groups -0.0 with 0.0 and every NaN together; Arrow would not, so float keys are re-counted by
+    # Spark. A 1-bit hash makes every value a suspect. Reference: NumPy's unique with NaNs equal.
+    values = [0.0, -0.0, float("nan"), float("nan"), 1.5, 2.5, 2.5, -3.0, 4.0, 0.0]
+    df = spark.createDataFrame([(v,) for v in values], "x double")
+    key = F.xxhash64(F.col("x")).bitwiseAND(F.lit(1))
+    summary = unique_keys.exact_unique_summary(df, ("x",), key, partitions=2)
+    assert summary is not None
+    normalized = np.array([0.0 if v == 0 else v for v in values])
+    _, counts = np.unique(normalized, return_counts=True, equal_nan=True)
+    assert (summary.num_rows, summary.num_groups, summary.num_singletons) == (
+        len(values),
+        len(counts),
+        int((counts == 1).sum()),
+    )
+    assert summary.sum_c_ln_c == pytest.approx(float((counts * np.log(counts)).sum()))
 
 
 def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
@@ -86,6 +107,7 @@ def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, cou
         metrics = compute_metrics(df, analyzers)
     assert calls == [1]
     # probe, hash counts, collecting the repeated hashes for the broadcast, re-count on the real values
+    # (the suspect rows to the driver as Arrow)
     assert jobs.count == 4
     # The Arrow batch size is raised for the counting job only.
     assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == batch_before
@@ -115,3 +137,44 @@ def test_probe_keeps_small_or_repetitive_data_on_the_group_by(spark, ids, monkey
     monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
     assert not unique_keys.looks_unique(df, key)  # three values: not unique
     assert unique_keys.looks_unique(df, F.xxhash64(F.monotonically_increasing_id()))
+
+
+def test_integral_keys_are_their_own_exact_key(spark, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # A single integral column needs no hash and no re-count: the counts of the value itself are final.
+    # Sequential ids (skewed top bits before the multiplicative mix), the extremes of a long, negative
+    # values, repeats of 2-5 and NULLs; reference: pandas value_counts and SciPy's entropy.
+    rng = np.random.default_rng(5)
+    values: list[int | None] = [*range(2_000), -(2**63), 2**63 - 1, -1, -1, 2**63 - 1]
+    values += [int(v) for v in rng.integers(0, 300, size=400)]
+    values += [None] * 7
+    pdf = pd.DataFrame({"id": pd.array(values, dtype="Int64")})
+    df = spark.createDataFrame([(v,) for v in values], "id long").cache()
+    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
+    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
+    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
+    analyzers = [
+        Uniqueness("id"),
+        Distinctness("id"),
+        UniqueValueRatio("id"),
+        CountDistinct("id"),
+        Entropy("id"),
+    ]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(df, analyzers)
+    assert jobs.count == 2  # the probe and the counting job: nothing re-counted
+    counts = pdf["id"].dropna().value_counts().to_numpy()
+    ref = {
+        "Uniqueness": (counts == 1).sum() / counts.sum(),
+        "Distinctness": len(counts) / counts.sum(),
+        "UniqueValueRatio": (counts == 1).sum() / len(counts),
+        "CountDistinct": float(len(counts)),
+        "Entropy": float(scipy_entropy(counts)),
+    }
+    for analyzer in analyzers:
+        assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
+    # An int column takes the same path (widened to long) and gives the same counts.
+    small = spark.createDataFrame([(v % 1000,) for v in range(3_000)], "id int")
+    summary = unique_keys.exact_unique_summary(small, ("id",), F.col("id").cast("long"), 3, injective=True)
+    assert summary is not None
+    assert (summary.num_rows, summary.num_groups, summary.num_singletons) == (3_000, 1_000, 0)
+    assert summary.sum_c_ln_c == pytest.approx(1_000 * 3 * np.log(3))
