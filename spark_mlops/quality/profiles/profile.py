@@ -48,8 +48,11 @@ from spark_mlops.quality.profiles.scans import (
     distinct_from_bitmap,
     distribution_job,
     known_counts,
+    moment_aggregates,
     moments_job,
+    sampled_moments_job,
 )
+from spark_mlops.spark import is_connect
 
 __all__ = [
     "DEFAULT_EXACT_MAX_ROWS",
@@ -58,6 +61,7 @@ __all__ = [
     "DEFAULT_SKETCH_K",
     "DatasetProfile",
     "inferred_type",
+    "metadata_row_count",
     "profile_columns",
 ]
 
@@ -194,13 +198,26 @@ def profile_columns(
     categorical = {i: _col(n).cast("string") for i, n in enumerate(names) if i not in numeric}
     source = df
     known, continuous = _prior(reference, names, numeric)
-    row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
+    fused = (
+        {}
+        if numeric_distinct
+        else _sample_in_job_1(df, reference, names, numeric, known, exact_max_rows, sample_size)
+    )
+    sampled: dict[int, bytes] = {}
+    if fused:
+        aggregates = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
+        row, sampled = sampled_moments_job(
+            source, aggregates, fused, sketch_k=sketch_k, seed=seed, label=label
+        )
+    else:
+        row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
     tables: dict[int, tuple[Column, bool]] = {}
     kll: dict[int, tuple[Column, float]] = {}
     hll: dict[int, tuple[Column, bool]] = {}
     counted: dict[int, dict[object, int]] = {}
+    sketches: dict[int, KllSketch] = {}
     for i, v in numeric.items():
         from_known = known_counts(row, i, known[i], present[i]) if i in known else None
         # Set bits: a lower bound of the distinct values (of the values outside the known domain).
@@ -209,6 +226,8 @@ def profile_columns(
             counted[i] = from_known
         elif n <= exact_max_rows or (i not in continuous and bits <= DISCRETE_MAX_DISTINCT):
             tables[i] = (v, True)
+        elif i in sampled:
+            sketches[i] = decode_kll_doubles(sampled[i])
         elif present[i]:
             kll[i] = (v, min(1.0, sample_size / present[i]))
             if numeric_distinct:
@@ -224,7 +243,6 @@ def profile_columns(
             hll[j] = (v, False)
     cells = distribution_job(source, tables, kll, hll, sketch_k=sketch_k, seed=seed, label=label)
     counted.update({i: {} for i in tables})
-    sketches: dict[int, KllSketch] = {}
     approx: dict[int, int] = {}
     for r in cells:
         if r["packed"] is None:
@@ -275,6 +293,60 @@ def _prior(
             elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
                 continuous.add(i)
     return known, continuous
+
+
+def metadata_row_count(df: DataFrame) -> int | None:
+    """Rows of ``df`` when its source answers a count from metadata alone, else None.
+
+    A Delta table read without a filter answers ``count(*)`` from the row counts in its log (Delta's
+    metadata-only query optimization: the optimized plan is a ``LocalRelation``, no data is read).
+    Anything else — a filter, a join, an in-memory frame, Spark Connect — returns None rather than
+    paying for a scan.
+    """
+    if is_connect(df.sparkSession):
+        return None
+    counted = df.groupBy().count()
+    jdf = getattr(counted, "_jdf", None)
+    if jdf is None or jdf.queryExecution().optimizedPlan().getClass().getSimpleName() != "LocalRelation":
+        return None
+    return int(counted.collect()[0][0])
+
+
+def _sample_in_job_1(
+    df: DataFrame,
+    reference: DatasetProfile | None,
+    names: Sequence[str],
+    numeric: Mapping[int, Column],
+    known: Mapping[int, Any],
+    exact_max_rows: int,
+    sample_size: int,
+) -> dict[int, tuple[Column, float]]:
+    """Numeric columns to sketch from a sample taken in job 1's own read, with their sampling fractions.
+
+    Needs the row count before the scan (:func:`metadata_row_count`); without it (or for small data,
+    which is tabulated exactly, or when every numeric column has a known domain) returns ``{}`` and
+    the sample is job 2's. A column's fraction aims at ``sample_size`` present values: ``sample_size``
+    over the rows times the reference's completeness of the column (1 without a reference).
+    """
+    candidates = [i for i in numeric if i not in known]
+    if not candidates:
+        return {}
+    rows = metadata_row_count(df)
+    if rows is None or rows <= exact_max_rows:
+        return {}
+    fractions: dict[int, tuple[Column, float]] = {}
+    for i in candidates:
+        share = 1.0
+        ref = reference.columns.get(names[i]) if reference is not None else None
+        if (
+            isinstance(ref, NumericDistribution)
+            and reference is not None
+            and reference.row_count
+            and ref.count
+        ):
+            share = ref.count / reference.row_count
+        fractions[i] = (numeric[i], min(1.0, sample_size / (rows * share)))
+    return fractions
 
 
 def _numeric(

@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from spark_mlops.spark import job_description, session_conf
@@ -37,7 +37,9 @@ __all__ = [
     "distinct_from_bitmap",
     "distribution_job",
     "known_counts",
+    "moment_aggregates",
     "moments_job",
+    "sampled_moments_job",
 ]
 
 CODEGEN_MAX_FIELDS = "spark.sql.codegen.maxFields"
@@ -87,31 +89,15 @@ def _ones(word: int | None) -> int:
     return 0 if word is None else bin(word & (2**64 - 1)).count("1")
 
 
-def moments_job(
-    source: DataFrame,
+def moment_aggregates(
     numeric: Mapping[int, Column],
     categorical: Mapping[int, Column],
     extra: Sequence[Column],
-    label: str,
     *,
     known: Mapping[int, Sequence[Any]] | None = None,
     continuous: Collection[int] = (),
-) -> dict[str, Any]:
-    """Job 1: declarative aggregates only, whole-stage codegen kept on.
-
-    Args:
-        source: The data.
-        numeric: Column index → its value as a double (NaN → NULL).
-        categorical: Column index → its value as a string.
-        extra: The caller's declarative aggregates.
-        label: Job description prefix.
-        known: Numeric column index → the values a reference saw (≤ 20): counted here per value
-            (:func:`known_counts` reads them back), the bitmap then only covers the other values.
-        continuous: Numeric columns known to be continuous: no discreteness bitmap.
-
-    Returns:
-        The one result row as a dict.
-    """
+) -> list[Column]:
+    """Job 1's declarative aggregates (see :func:`moments_job` for the arguments)."""
     # The bit expressions stay inside the aggregates (a projection of them below the aggregate measured
     # 4x slower at 50 columns); whole-stage codegen shares each column's hash between its aggregates.
     one = F.lit(1).cast("long")
@@ -142,6 +128,35 @@ def moments_job(
             F.bit_or(F.when(other, _bit(one, h.bitwiseAND(63)))).alias(f"b{j}"),
             F.bit_or(F.when(sampled, _bit(one, high))).alias(f"w{j}"),
         ]
+    return exprs
+
+
+def moments_job(
+    source: DataFrame,
+    numeric: Mapping[int, Column],
+    categorical: Mapping[int, Column],
+    extra: Sequence[Column],
+    label: str,
+    *,
+    known: Mapping[int, Sequence[Any]] | None = None,
+    continuous: Collection[int] = (),
+) -> dict[str, Any]:
+    """Job 1: declarative aggregates only, whole-stage codegen kept on.
+
+    Args:
+        source: The data.
+        numeric: Column index → its value as a double (NaN → NULL).
+        categorical: Column index → its value as a string.
+        extra: The caller's declarative aggregates.
+        label: Job description prefix.
+        known: Numeric column index → the values a reference saw (≤ 20): counted here per value
+            (:func:`known_counts` reads them back), the bitmap then only covers the other values.
+        continuous: Numeric columns known to be continuous: no discreteness bitmap.
+
+    Returns:
+        The one result row as a dict.
+    """
+    exprs = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
     spark = source.sparkSession
     what = f"{label}: moments ({len(exprs)} aggregates)"
     if len(exprs) > _CODEGEN_MAX_AGGREGATES:
@@ -151,6 +166,56 @@ def moments_job(
             return source.agg(*exprs).collect()[0].asDict()
     with codegen_fields_raised(spark), job_description(spark, what):
         return source.agg(*exprs).collect()[0].asDict()  # a global aggregation returns one row
+
+
+def sampled_moments_job(
+    source: DataFrame,
+    aggregates: Sequence[Column],
+    kll: Mapping[int, tuple[Column, float]],
+    *,
+    sketch_k: int,
+    seed: int,
+    label: str,
+) -> tuple[dict[str, Any], dict[int, bytes]]:
+    """Job 1 with the KLL sample in the same read: the moments over every row, sketches over a sample.
+
+    The declarative ``aggregates`` (:func:`moment_aggregates`) are an ``Observation`` on the rows as
+    they stream past; the rows then go through a ``rand() < f`` filter into one aggregation of KLL
+    sketches. So the data is decoded once (the separate sample of :func:`distribution_job` decodes every
+    numeric row a second time) and the typed imperative KLL aggregates never sit in the same
+    aggregation as the declarative ones (which would switch codegen off for all of them).
+
+    Args:
+        source: The data.
+        aggregates: Job 1's declarative aggregates, each aliased.
+        kll: Column index → (its double value, sampling fraction of its rows).
+        sketch_k: KLL ``k``.
+        seed: Seed of the sample.
+        label: Job description prefix.
+
+    Returns:
+        The aggregates' row as a dict, and each sampled column's KLL sketch bytes (absent when no
+        sampled row had a value).
+    """
+    draw = "__spark_mlops_u"
+    while draw in source.columns:
+        draw += "_"
+    u = F.col(draw)
+    top = max(f for _, f in kll.values())
+    observation = Observation()  # a fresh name per run
+    rows = source.select("*", F.rand(seed).alias(draw)).observe(observation, *aggregates)
+    # One draw serves every column: u < f given u < top is a uniform subsample at rate f / top.
+    sampled = rows if top >= 1.0 else rows.where(u < top)
+    k = F.lit(sketch_k)
+    sketches = {
+        i: F.kll_sketch_agg_double(v if f >= top else F.when(u < f, v), k) for i, (v, f) in kll.items()
+    }
+    spark = source.sparkSession
+    what = f"{label}: moments ({len(aggregates)} aggregates) and {len(kll)} KLL sketches of a sample"
+    with job_description(spark, what):
+        packed = sampled.agg(_packed(sketches, 1).alias("packed")).collect()[0]["packed"]
+    found = {int(item["i"]): item["q"] for item in packed if item["q"] is not None}
+    return dict(observation.get), found
 
 
 def _bit(one: Column, position: Column) -> Column:
