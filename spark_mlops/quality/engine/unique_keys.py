@@ -9,8 +9,10 @@ hashes with one NumPy sort (hand-written because it is ≈ 2× faster than the t
 aggregations on 10 M ids, ``bench/results/uniqueness.md``). A hash seen once is a value seen once:
 those rows are final. The few hashes seen more than once — real duplicates or hash collisions, the
 two cannot be told apart from the hash — are **re-counted on the real values** (a broadcast
-semi-join and a group-by of those rows only), so the summary is exact whatever the hash does; the
-tests force collisions by cutting the hash to 1–3 bits.
+semi-join; those rows are grouped on the driver through Arrow when they are few and of a type whose
+Arrow equality is Spark's, else by a Spark group-by), so the summary is exact whatever the hash does;
+the tests force collisions by cutting the hash to 1–3 bits. A single integral column needs no hash:
+the value itself is the key (``injective``), its counts are final and nothing is re-counted.
 
 It is only worth it on large, nearly unique keys, so :func:`looks_unique` decides first: the plan's
 size estimate must be large (no extra job otherwise) and the first ``PROBE_ROWS`` keys must be
