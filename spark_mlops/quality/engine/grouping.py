@@ -4,9 +4,10 @@ Two exact paths for the hashed analyzers (Uniqueness, Distinctness, UniqueValueR
 Entropy), neither of which shuffles the values themselves:
 
 * **Large, nearly unique keys** (ids; decided by the plan's size estimate and a small probe):
-  :mod:`.unique_keys` — one 64-bit hash per row, counted per shuffle partition, and only the hashes
-  seen more than once re-counted on the real values. Exact whatever the hash does; ≈ 2× faster than
-  ``groupBy(col).count()`` on 10 M ids (``bench/results/uniqueness.md``). Two or three jobs.
+  :mod:`.unique_keys` — one 64-bit hash per row (a single integral column is its own key), counted
+  per shuffle partition, and only the hashes seen more than once re-counted on the real values.
+  Exact whatever the hash does; ≈ 2× faster than ``groupBy(col).count()`` on 10 M ids
+  (``bench/results/uniqueness.md``). Two to four jobs.
 * **Everything else**: rows are grouped on a 128-bit key, the pair of two independently seeded 64-bit
   ``xxhash64`` of the grouping columns (NULL-aware: a NULL bitmask is hashed in, so ``(NULL, "a")`` and
   ``("a", NULL)`` differ), and the per-key counts are summarized in the same job (Spark's map-side
