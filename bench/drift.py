@@ -125,15 +125,24 @@ class Clock:
 
 
 def run_size(
-    spark: SparkSession, clock: Clock, rows: int, numeric: int, categorical: int, repeat: int, folder: str
+    spark: SparkSession,
+    clock: Clock,
+    rows: int,
+    numeric: int,
+    categorical: int,
+    repeat: int,
+    folder: str,
+    reuse: bool = False,
 ) -> dict[str, Any]:
-    """All measurements at one size."""
+    """All measurements at one size (``reuse``: keep tables an earlier run wrote to ``folder``)."""
     paths = {name: f"{folder}/{name}_{rows}" for name in ("reference", "current", "undrifted")}
     for name, (shift, seed) in {
         "reference": (0.0, 1),
         "current": (0.3, 101),
         "undrifted": (0.0, 201),
     }.items():
+        if reuse and Path(paths[name], "_delta_log").is_dir():
+            continue  # same generator, same seeds: the table an earlier run wrote
         write_delta(generate(spark, rows, numeric, categorical, shift, seed), paths[name], mode="overwrite")
     ref, cur, same = (read_delta(spark, paths[n]) for n in ("reference", "current", "undrifted"))
 
@@ -248,6 +257,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--folder", default=None)
     parser.add_argument("--out", default=None, help="Markdown file for the results")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the tables an earlier run wrote to --folder (same seeds)"
+    )
     args = parser.parse_args()
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     spark = get_spark(app_name="bench-drift")
@@ -255,7 +267,7 @@ def main() -> None:
     clock = Clock(spark)
     folder = args.folder or tempfile.mkdtemp(prefix="bench-drift-")
     results = [
-        run_size(spark, clock, rows, args.numeric, args.categorical, args.repeat, folder)
+        run_size(spark, clock, rows, args.numeric, args.categorical, args.repeat, folder, args.reuse)
         for rows in args.rows
     ]
     conf = spark.conf

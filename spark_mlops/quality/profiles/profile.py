@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,11 @@ from spark_mlops.quality.profiles.distributions import (
     NumericDistribution,
 )
 from spark_mlops.quality.profiles.kll import KllSketch, decode_kll_doubles
+from spark_mlops.quality.profiles.plan import (
+    known_categories,
+    prior_domains,
+    sample_in_job_1,
+)
 from spark_mlops.quality.profiles.scans import (
     distinct_from_bitmap,
     distribution_job,
@@ -52,7 +57,6 @@ from spark_mlops.quality.profiles.scans import (
     moments_job,
     sampled_moments_job,
 )
-from spark_mlops.spark import is_connect
 
 __all__ = [
     "DEFAULT_EXACT_MAX_ROWS",
@@ -61,7 +65,6 @@ __all__ = [
     "DEFAULT_SKETCH_K",
     "DatasetProfile",
     "inferred_type",
-    "metadata_row_count",
     "profile_columns",
 ]
 
@@ -197,14 +200,15 @@ def profile_columns(
     }
     categorical = {i: _col(n).cast("string") for i, n in enumerate(names) if i not in numeric}
     source = df
-    known, continuous = _prior(reference, names, numeric)
+    known, continuous = prior_domains(reference, names, numeric)
     fused = (
         {}
         if numeric_distinct
-        else _sample_in_job_1(df, reference, names, numeric, known, exact_max_rows, sample_size)
+        else sample_in_job_1(df, reference, names, numeric, known, exact_max_rows, sample_size)
     )
     sampled: dict[int, bytes] = {}
     if fused:
+        known.update(known_categories(reference, names, categorical))
         aggregates = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
         row, sampled = sampled_moments_job(
             source, aggregates, fused, sketch_k=sketch_k, seed=seed, label=label
@@ -275,78 +279,6 @@ def profile_columns(
     extra_values = {k: v for k, v in row.items() if k not in own}
     by_name = {names[i]: c for i, c in approx.items()}
     return DatasetProfile(n, result, types, truncated, by_name, extra_values)
-
-
-def _prior(
-    reference: DatasetProfile | None, names: Sequence[str], numeric: Mapping[int, Column]
-) -> tuple[dict[int, list[Any]], set[int]]:
-    """From a reference profile: discrete numeric columns' known values, and the continuous columns."""
-    known: dict[int, list[Any]] = {}
-    continuous: set[int] = set()
-    if reference is None:
-        return known, continuous
-    for i, name in enumerate(names):
-        ref = reference.columns.get(name)
-        if i in numeric and isinstance(ref, NumericDistribution):  # categorical: see profile_columns
-            if ref.exact and 0 < len(ref.points) <= DISCRETE_MAX_DISTINCT:
-                known[i] = [float(p) for p in ref.points]
-            elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
-                continuous.add(i)
-    return known, continuous
-
-
-def metadata_row_count(df: DataFrame) -> int | None:
-    """Rows of ``df`` when its source answers a count from metadata alone, else None.
-
-    A Delta table read without a filter answers ``count(*)`` from the row counts in its log (Delta's
-    metadata-only query optimization: the optimized plan is a ``LocalRelation``, no data is read).
-    Anything else — a filter, a join, an in-memory frame, Spark Connect — returns None rather than
-    paying for a scan.
-    """
-    if is_connect(df.sparkSession):
-        return None
-    counted = df.groupBy().count()
-    jdf = getattr(counted, "_jdf", None)
-    if jdf is None or jdf.queryExecution().optimizedPlan().getClass().getSimpleName() != "LocalRelation":
-        return None
-    return int(counted.collect()[0][0])
-
-
-def _sample_in_job_1(
-    df: DataFrame,
-    reference: DatasetProfile | None,
-    names: Sequence[str],
-    numeric: Mapping[int, Column],
-    known: Mapping[int, Any],
-    exact_max_rows: int,
-    sample_size: int,
-) -> dict[int, tuple[Column, float]]:
-    """Numeric columns to sketch from a sample taken in job 1's own read, with their sampling fractions.
-
-    Needs the row count before the scan (:func:`metadata_row_count`); without it (or for small data,
-    which is tabulated exactly, or when every numeric column has a known domain) returns ``{}`` and
-    the sample is job 2's. A column's fraction aims at ``sample_size`` present values: ``sample_size``
-    over the rows times the reference's completeness of the column (1 without a reference).
-    """
-    candidates = [i for i in numeric if i not in known]
-    if not candidates:
-        return {}
-    rows = metadata_row_count(df)
-    if rows is None or rows <= exact_max_rows:
-        return {}
-    fractions: dict[int, tuple[Column, float]] = {}
-    for i in candidates:
-        share = 1.0
-        ref = reference.columns.get(names[i]) if reference is not None else None
-        if (
-            isinstance(ref, NumericDistribution)
-            and reference is not None
-            and reference.row_count
-            and ref.count
-        ):
-            share = ref.count / reference.row_count
-        fractions[i] = (numeric[i], min(1.0, sample_size / (rows * share)))
-    return fractions
 
 
 def _numeric(

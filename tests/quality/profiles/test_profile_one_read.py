@@ -16,7 +16,8 @@ from scipy.spatial.distance import jensenshannon
 from spark_mlops.delta import read_delta, write_delta
 from spark_mlops.monitoring.drift import compute_drift
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
-from spark_mlops.quality.profiles.profile import metadata_row_count, profile_columns
+from spark_mlops.quality.profiles.plan import metadata_row_count
+from spark_mlops.quality.profiles.profile import profile_columns
 
 N = 4000
 SAMPLE = 1000
@@ -30,12 +31,15 @@ def _frame(seed: int, shift: float) -> pd.DataFrame:
     x = rng.normal(1.0 + shift, 2.0, N)
     x[::25] = np.nan  # NaN is missing, like NULL
     y = rng.lognormal(shift, 1.0, N)
+    cat = rng.choice(["DE", "FR", "UK", "US"], N).astype(object)
+    if shift:
+        cat[::97] = "XX"  # a category the reference never saw
     return pd.DataFrame(
         {
             "x": x,
             "y": y,
             "k": rng.choice([0.5, 1.5, 2.5, 4.0], N),  # discrete: tabulated, or counted per known value
-            "cat": rng.choice(["DE", "FR", "UK", "US"], N).astype(object),
+            "cat": cat,
         }
     )
 
@@ -135,7 +139,7 @@ def test_drift_against_a_reference_in_one_read(spark, tables, count_jobs) -> Non
     # The documented asymptotic p-value: Kolmogorov's limit distribution at sqrt(n·m/(n+m))·D.
     scale = math.sqrt(N * N / (2 * N))
     assert got["k"].p_value == pytest.approx(stats.kstwobign.sf(scale * truth_k.statistic), rel=1e-9)
-    # With the categorical column: its table is job 2's, which reads only what it tabulates.
+    # With the categorical column: a category the reference never saw sends it to job 2's exact table.
     with count_jobs() as jobs:
         both = compute_drift(reference, cur_df, exact_max_rows=100, sample_size=SAMPLE)
     assert _full_reads(spark, jobs.group) == 2
@@ -145,3 +149,16 @@ def test_drift_against_a_reference_in_one_read(spark, tables, count_jobs) -> Non
         df["cat"].value_counts(normalize=True).reindex(keys, fill_value=0.0) for df in (ref_pdf, cur_pdf)
     ]
     assert cat.method == "js" and cat.statistic == pytest.approx(jensenshannon(*shares), rel=1e-9)
+
+
+def test_known_categories_are_counted_in_the_sampling_read(spark, tables, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    ref_pdf, ref_df = tables["ref"]
+    reference = profile_columns(ref_df, exact_max_rows=100, sample_size=SAMPLE)
+    with count_jobs() as jobs:
+        same = compute_drift(reference, ref_df, exact_max_rows=100, sample_size=SAMPLE)
+    assert _full_reads(spark, jobs.group) == 1  # every column in job 1: no table needed
+    assert same.current is not None
+    cat = same.current.columns["cat"]
+    assert isinstance(cat, CategoricalDistribution) and cat.counts == ref_pdf["cat"].value_counts().to_dict()
+    assert {r.column: r.statistic for r in same.rows if r.column in ("cat", "k")} == {"cat": 0.0, "k": 0.0}
+    assert same.drifted_columns == []
