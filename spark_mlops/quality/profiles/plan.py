@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["known_categories", "metadata_row_count", "prior_domains", "sample_in_job_1"]
 
 # Count a reference's categories in job 1 when it is the sampling read (see known_categories).
-_COUNT_KNOWN_CATEGORIES = True
+_COUNT_KNOWN_CATEGORIES = False
 
 
 def prior_domains(

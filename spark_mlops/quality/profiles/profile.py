@@ -11,6 +11,11 @@
   over a uniform Bernoulli sample of about ``sample_size`` present values each; HLL distinct counts
   where no table gives them. :mod:`.scans` explains (with measurements) why the work is split so.
 
+**One read for the sample** (:mod:`.plan`): when the row count is known before the scan (a plain
+Delta read answers ``count(*)`` from its log), job 1 also takes the KLL sample — its aggregates become
+an ``Observation`` on the rows streaming into a ``rand() < f`` filter and the sketches — so job 2 only
+reads what it tabulates, and drift against a baseline with no new values reads the data once.
+
 **Exact vs sketch mode** (per numeric column): exact when its value counts came from a table — then
 every CDF statistic equals SciPy's on the raw data; otherwise sketch mode: the KLL sketch's retained
 items with their weights (scaled to the column's count). Its CDF error is the KLL normalized rank error
@@ -63,9 +68,11 @@ __all__ = [
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SKETCH_K",
+    "SAMPLE_POINTS",
     "DatasetProfile",
     "inferred_type",
     "profile_columns",
+    "sample_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,6 +82,8 @@ DEFAULT_SKETCH_K = 200
 DEFAULT_MAX_CATEGORIES = 1000
 #: Sketch mode reads a uniform sample of about this many present values per numeric column.
 DEFAULT_SAMPLE_SIZE = 200_000
+#: A column sampled in job 1 keeps this many order statistics of its sample (CDF within 1/1000 of it).
+SAMPLE_POINTS = 1000
 # The bitmap estimate (≈ 20 % error at 1000) decides whether a table is worth trying; a table found
 # to be above the cut is dropped (the column is then truncated with its exact distinct count).
 _ESTIMATE_MARGIN = 2.0
@@ -142,7 +151,7 @@ def profile_columns(
     extra: Sequence[Column] = (),
     reference: DatasetProfile | None = None,
 ) -> DatasetProfile:
-    """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs.
+    """Distributions of ``columns`` (default: every numeric, string and boolean column) in ≤ 2 Spark jobs.
 
     Args:
         df: The data.
@@ -162,8 +171,9 @@ def profile_columns(
             number is still measured on ``df``: a numeric column the reference tabulated as discrete
             (≤ 20 values) is counted per known value in job 1 (no frequency table unless other values
             occur); one the reference saw as continuous skips the discreteness bitmap and is sketched.
-            Categorical columns keep the bitmap and the stacked table: counting each known string in
-            job 1 measured slower than both (string comparisons, and hashing them risks collisions).
+            A categorical column's known categories (≤ 20) are counted in job 1 only when job 1 is the
+            sampling read (see :mod:`.plan`); otherwise it keeps the bitmap and the stacked table
+            (counting strings in the code-generated job 1 measured slower than both).
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -206,13 +216,11 @@ def profile_columns(
         if numeric_distinct
         else sample_in_job_1(df, reference, names, numeric, known, exact_max_rows, sample_size)
     )
-    sampled: dict[int, bytes] = {}
+    sampled: dict[int, np.ndarray] = {}
     if fused:
         known.update(known_categories(reference, names, categorical))
         aggregates = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
-        row, sampled = sampled_moments_job(
-            source, aggregates, fused, sketch_k=sketch_k, seed=seed, label=label
-        )
+        row, sampled = sampled_moments_job(source, aggregates, fused, seed=seed, label=label)
     else:
         row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
@@ -222,6 +230,7 @@ def profile_columns(
     hll: dict[int, tuple[Column, bool]] = {}
     counted: dict[int, dict[object, int]] = {}
     sketches: dict[int, KllSketch] = {}
+    drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for i, v in numeric.items():
         from_known = known_counts(row, i, known[i], present[i]) if i in known else None
         # Set bits: a lower bound of the distinct values (of the values outside the known domain).
@@ -230,8 +239,8 @@ def profile_columns(
             counted[i] = from_known
         elif n <= exact_max_rows or (i not in continuous and bits <= DISCRETE_MAX_DISTINCT):
             tables[i] = (v, True)
-        elif i in sampled:
-            sketches[i] = decode_kll_doubles(sampled[i])
+        elif i in sampled and len(sampled[i]):
+            drawn[i] = sample_summary(sampled[i])
         elif present[i]:
             kll[i] = (v, min(1.0, sample_size / present[i]))
             if numeric_distinct:
@@ -272,7 +281,9 @@ def profile_columns(
             )
         else:
             integral = types[name] == "Integral"
-            dist = _numeric(row, i, n, present[i], counted.get(i), sketches.get(i), approx.get(i), integral)
+            sketch = sketches.get(i)
+            items = sketch.weighted_items() if sketch is not None and sketch.n else drawn.get(i)
+            dist = _numeric(row, i, n, present[i], counted.get(i), items, approx.get(i), integral)
             result[name] = dist
     own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "lo", "hi", "b")}
     own |= {f"w{j}" for j in categorical} | {k for k in row if k.startswith("k") and "_" in k}
@@ -287,7 +298,7 @@ def _numeric(
     n: int,
     present: int,
     table: dict[object, int] | None,
-    sketch: KllSketch | None,
+    items: tuple[np.ndarray, np.ndarray] | None,
     distinct: int | None,
     integral: bool,
 ) -> NumericDistribution:
@@ -303,9 +314,9 @@ def _numeric(
         points = np.array(list(table.keys()), dtype=float)
         weights = np.array(list(table.values()), dtype=float)
         exact = True
-    elif sketch is not None and sketch.n:
-        points, weights = sketch.weighted_items()
-        weights = weights * (present / sketch.n)  # a sample's sketch: scale to the column's count
+    elif items is not None:
+        points, weights = items
+        weights = weights * (present / weights.sum())  # a sample's items: scale to the column's count
         exact = False
     else:
         points, weights, exact = np.zeros(0), np.zeros(0), present == 0
@@ -319,6 +330,18 @@ def _numeric(
         count=present,
         distinct=distinct,
     )
+
+
+def sample_summary(values: np.ndarray, size: int = SAMPLE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` order statistics of a sample standing for its empirical CDF, with their weights.
+
+    The sorted values are cut into ``size`` runs of (nearly) equal length; each run is its middle value
+    weighing the run's length. The summary's CDF is within one run's share (``1/size``) of the sample's
+    at every point, and keeps a baseline file small (a KLL sketch's few hundred items, not 200 000).
+    """
+    ordered = np.sort(values)
+    edges = np.linspace(0, len(ordered), min(size, len(ordered)) + 1).round().astype(int)
+    return ordered[(edges[:-1] + edges[1:] - 1) // 2], np.diff(edges).astype(float)
 
 
 def _f(value: object) -> float:

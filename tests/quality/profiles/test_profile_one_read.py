@@ -17,13 +17,14 @@ from spark_mlops.delta import read_delta, write_delta
 from spark_mlops.monitoring.drift import compute_drift
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.quality.profiles.plan import metadata_row_count
-from spark_mlops.quality.profiles.profile import profile_columns
+from spark_mlops.quality.profiles.profile import SAMPLE_POINTS, profile_columns, sample_summary
 
 N = 4000
 SAMPLE = 1000
-# KLL normalized rank error at k = 200 (Apache DataSketches' published table, 99 % confidence) plus the
-# Dvoretzky–Kiefer–Wolfowitz bound (Massart 1990) at α = 0.01 for a sample 4 standard deviations short.
-BOUND = 0.0165 + math.sqrt(math.log(2 / 0.01) / (2 * (SAMPLE - 4 * math.sqrt(SAMPLE))))
+# A column sampled in job 1 keeps SAMPLE_POINTS order statistics of its sample (CDF within 1/SAMPLE_POINTS
+# of the sample's); the sample's CDF is within the Dvoretzky–Kiefer–Wolfowitz bound (Massart 1990) of the
+# data's at α = 0.01, for a Bernoulli sample 4 standard deviations short of its expected size.
+BOUND = 1 / SAMPLE_POINTS + math.sqrt(math.log(2 / 0.01) / (2 * (SAMPLE - 4 * math.sqrt(SAMPLE))))
 
 
 def _frame(seed: int, shift: float) -> pd.DataFrame:
@@ -151,14 +152,29 @@ def test_drift_against_a_reference_in_one_read(spark, tables, count_jobs) -> Non
     assert cat.method == "js" and cat.statistic == pytest.approx(jensenshannon(*shares), rel=1e-9)
 
 
-def test_known_categories_are_counted_in_the_sampling_read(spark, tables, count_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_drift_of_the_reference_against_itself(spark, tables, count_jobs) -> None:  # type: ignore[no-untyped-def]
     ref_pdf, ref_df = tables["ref"]
     reference = profile_columns(ref_df, exact_max_rows=100, sample_size=SAMPLE)
     with count_jobs() as jobs:
         same = compute_drift(reference, ref_df, exact_max_rows=100, sample_size=SAMPLE)
-    assert _full_reads(spark, jobs.group) == 1  # every column in job 1: no table needed
+    assert _full_reads(spark, jobs.group) == 2  # job 1, and job 2 for cat's table only
     assert same.current is not None
     cat = same.current.columns["cat"]
     assert isinstance(cat, CategoricalDistribution) and cat.counts == ref_pdf["cat"].value_counts().to_dict()
-    assert {r.column: r.statistic for r in same.rows if r.column in ("cat", "k")} == {"cat": 0.0, "k": 0.0}
+    got = {r.column: r.statistic for r in same.rows}
+    assert (got["k"], got["cat"]) == (0.0, 0.0)  # exact counts of the same data
+    # x and y: two ≈ 1000-value samples of the same data (the drift sample is thinned per column by the
+    # reference's completeness), far below Evidently's 0.1 threshold.
+    assert max(got["x"], got["y"]) < 0.05
     assert same.drifted_columns == []
+
+
+def test_sample_summary_keeps_the_empirical_cdf_within_one_run() -> None:
+    rng = np.random.default_rng(5)
+    values = rng.exponential(2.0, 12_345)
+    points, weights = sample_summary(values, 100)
+    assert len(points) == 100 and weights.sum() == len(values)
+    assert np.all(np.diff(points) >= 0) and weights.min() >= 123 and weights.max() <= 124
+    summary = NumericDistribution.from_points(points, weights, exact=False)
+    assert _cdf_error(summary, values) <= 1 / 100 + 1e-12
+    assert sample_summary(values[:7], 100)[0].tolist() == sorted(values[:7].tolist())  # fewer: all
