@@ -27,7 +27,10 @@ def ids(spark):  # type: ignore[no-untyped-def]
 
 def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
     kept = pdf[columns].dropna(how="all").fillna("<null>").astype(str)
-    counts = kept.groupby(columns).size().to_numpy()
+    return _metrics_of_counts(kept.groupby(columns).size().to_numpy())
+
+
+def _metrics_of_counts(counts: np.ndarray) -> dict[str, float]:
     n = counts.sum()
     return {
         "Uniqueness": (counts == 1).sum() / n,
@@ -162,14 +165,7 @@ def test_integral_keys_are_their_own_exact_key(spark, monkeypatch, count_jobs) -
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
     assert jobs.count == 2  # the probe and the counting job: nothing re-counted
-    counts = pdf["id"].dropna().value_counts().to_numpy()
-    ref = {
-        "Uniqueness": (counts == 1).sum() / counts.sum(),
-        "Distinctness": len(counts) / counts.sum(),
-        "UniqueValueRatio": (counts == 1).sum() / len(counts),
-        "CountDistinct": float(len(counts)),
-        "Entropy": float(scipy_entropy(counts)),
-    }
+    ref = _metrics_of_counts(pdf["id"].dropna().value_counts().to_numpy())
     for analyzer in analyzers:
         assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
     # An int column takes the same path (widened to long) and gives the same counts.
