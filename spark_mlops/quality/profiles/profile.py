@@ -60,6 +60,7 @@ from spark_mlops.quality.profiles.scans import (
     known_counts,
     moment_aggregates,
     moments_job,
+    run_weights,
     sampled_moments_job,
 )
 
@@ -72,7 +73,6 @@ __all__ = [
     "DatasetProfile",
     "inferred_type",
     "profile_columns",
-    "sample_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -216,11 +216,13 @@ def profile_columns(
         if numeric_distinct
         else sample_in_job_1(df, reference, names, numeric, known, exact_max_rows, sample_size)
     )
-    sampled: dict[int, np.ndarray] = {}
+    sampled: dict[int, tuple[int, np.ndarray]] = {}
     if fused:
         known.update(known_categories(reference, names, categorical))
         aggregates = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
-        row, sampled = sampled_moments_job(source, aggregates, fused, seed=seed, label=label)
+        row, sampled = sampled_moments_job(
+            source, aggregates, fused, seed=seed, label=label, points=SAMPLE_POINTS
+        )
     else:
         row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
@@ -239,8 +241,9 @@ def profile_columns(
             counted[i] = from_known
         elif n <= exact_max_rows or (i not in continuous and bits <= DISCRETE_MAX_DISTINCT):
             tables[i] = (v, True)
-        elif i in sampled and len(sampled[i]):
-            drawn[i] = sample_summary(sampled[i])
+        elif i in sampled:
+            size, points = sampled[i]
+            drawn[i] = (points, run_weights(size, len(points)))
         elif present[i]:
             kll[i] = (v, min(1.0, sample_size / present[i]))
             if numeric_distinct:
@@ -330,18 +333,6 @@ def _numeric(
         count=present,
         distinct=distinct,
     )
-
-
-def sample_summary(values: np.ndarray, size: int = SAMPLE_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """``size`` order statistics of a sample standing for its empirical CDF, with their weights.
-
-    The sorted values are cut into ``size`` runs of (nearly) equal length; each run is its middle value
-    weighing the run's length. The summary's CDF is within one run's share (``1/size``) of the sample's
-    at every point, and keeps a baseline file small (a KLL sketch's few hundred items, not 200 000).
-    """
-    ordered = np.sort(values)
-    edges = np.linspace(0, len(ordered), min(size, len(ordered)) + 1).round().astype(int)
-    return ordered[(edges[:-1] + edges[1:] - 1) // 2], np.diff(edges).astype(float)
 
 
 def _f(value: object) -> float:

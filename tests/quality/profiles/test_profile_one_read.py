@@ -10,14 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from py4j.protocol import Py4JJavaError
+from pyspark.sql import functions as F
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from spark_mlops.delta import read_delta, write_delta
 from spark_mlops.monitoring.drift import compute_drift
+from spark_mlops.quality.profiles import scans
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.quality.profiles.plan import metadata_row_count
-from spark_mlops.quality.profiles.profile import SAMPLE_POINTS, profile_columns, sample_summary
+from spark_mlops.quality.profiles.profile import SAMPLE_POINTS, profile_columns
+from spark_mlops.quality.profiles.scans import run_weights
 
 N = 4000
 SAMPLE = 1000
@@ -169,12 +172,21 @@ def test_drift_of_the_reference_against_itself(spark, tables, count_jobs) -> Non
     assert same.drifted_columns == []
 
 
-def test_sample_summary_keeps_the_empirical_cdf_within_one_run() -> None:
+def test_order_statistics_keep_the_sample_cdf_within_one_run(spark) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(5)
     values = rng.exponential(2.0, 12_345)
-    points, weights = sample_summary(values, 100)
-    assert len(points) == 100 and weights.sum() == len(values)
-    assert np.all(np.diff(points) >= 0) and weights.min() >= 123 and weights.max() <= 124
-    summary = NumericDistribution.from_points(points, weights, exact=False)
+    rows = [([float(v), None if k % 3 else float(-v)],) for k, v in enumerate(values)]
+    df = spark.createDataFrame(rows, "a array<double>")
+    got = df.agg(scans._order_statistics(F.collect_list("a"), 0, 100).alias("x")).first()["x"]
+    ordered = np.sort(values)
+    edges = np.arange(101) * len(values) // 100  # runs of floor(k·n/m)
+    assert got["n"] == len(values)
+    assert got["q"] == ordered[(edges[:-1] + edges[1:] - 1) // 2].tolist()  # each run's middle value
+    weights = run_weights(len(values), 100)
+    assert weights.tolist() == np.diff(edges).tolist() and weights.sum() == len(values)
+    summary = NumericDistribution.from_points(np.array(got["q"]), weights, exact=False)
     assert _cdf_error(summary, values) <= 1 / 100 + 1e-12
-    assert sample_summary(values[:7], 100)[0].tolist() == sorted(values[:7].tolist())  # fewer: all
+    # NULLs dropped; fewer values than points: every value kept, each weighing 1.
+    few = df.limit(7).agg(scans._order_statistics(F.collect_list("a"), 1, 100).alias("x")).first()["x"]
+    assert few["n"] == 3 and few["q"] == sorted(-values[[0, 3, 6]])
+    assert run_weights(3, 3).tolist() == [1.0, 1.0, 1.0]
