@@ -27,7 +27,12 @@ from spark_mlops.spark import is_connect
 if TYPE_CHECKING:
     from spark_mlops.quality.profiles.profile import DatasetProfile
 
-__all__ = ["known_categories", "metadata_row_count", "prior_domains", "sample_in_job_1"]
+__all__ = ["MAX_SAMPLED_VALUES", "known_categories", "metadata_row_count", "prior_domains", "sample_in_job_1"]
+
+#: Most sampled values (rows × columns) job 1 collects in its Observation. The collected sample is held
+#: on the heap as one list: 200 000 rows × 50 columns (10 M values) ran out of a 6 GB driver heap at
+#: 1 M rows, so larger samples are job 2's (a KLL sketch per column, a bounded size).
+MAX_SAMPLED_VALUES = 1_000_000
 
 # Count a reference's categories in job 1 when it is the sampling read (see known_categories).
 _COUNT_KNOWN_CATEGORIES = False
@@ -99,12 +104,13 @@ def sample_in_job_1(
     """Numeric columns to sketch from a sample taken in job 1's own read, with their sampling fractions.
 
     Needs the row count before the scan (:func:`metadata_row_count`); without it (or for small data,
-    which is tabulated exactly, or when every numeric column has a known domain) returns ``{}`` and
-    the sample is job 2's. A column's fraction aims at ``sample_size`` present values: ``sample_size``
-    over the rows times the reference's completeness of the column (1 without a reference).
+    which is tabulated exactly, when every numeric column has a known domain, or when the sample would
+    exceed :data:`MAX_SAMPLED_VALUES`) returns ``{}`` and the sample is job 2's. A column's fraction
+    aims at ``sample_size`` present values: ``sample_size`` over the rows times the reference's
+    completeness of the column (1 without a reference).
     """
     candidates = [i for i in numeric if i not in known]
-    if not candidates:
+    if not candidates or sample_size * len(candidates) > MAX_SAMPLED_VALUES:
         return {}
     rows = metadata_row_count(df)
     if rows is None or rows <= exact_max_rows:

@@ -18,7 +18,7 @@ from spark_mlops.delta import read_delta, write_delta
 from spark_mlops.monitoring.drift import compute_drift
 from spark_mlops.quality.profiles import scans
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
-from spark_mlops.quality.profiles.plan import metadata_row_count
+from spark_mlops.quality.profiles.plan import MAX_SAMPLED_VALUES, metadata_row_count
 from spark_mlops.quality.profiles.profile import SAMPLE_POINTS, profile_columns
 from spark_mlops.quality.profiles.scans import run_weights
 
@@ -101,6 +101,10 @@ def test_sample_taken_in_job_1_reads_the_numeric_columns_once(spark, tables, cou
     with count_jobs() as old:
         q = profile_columns(df.where("k IS NOT NULL OR k IS NULL"), exact_max_rows=100, sample_size=SAMPLE)
     assert _full_reads(spark, old.group) == 3
+    # A sample above MAX_SAMPLED_VALUES (2 columns × 1 M) is job 2's too: its KLL sketches stay bounded.
+    with count_jobs() as big:
+        profile_columns(df, ["x", "y"], exact_max_rows=100, sample_size=MAX_SAMPLED_VALUES)
+    assert _full_reads(spark, big.group) == 2  # job 1, and job 2's sample (no table)
     for name in ("x", "y"):
         d, xs = p.columns[name], pdf[name].dropna().to_numpy()
         assert isinstance(d, NumericDistribution) and not d.exact
