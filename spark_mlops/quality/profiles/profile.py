@@ -11,11 +11,6 @@
   over a uniform Bernoulli sample of about ``sample_size`` present values each; HLL distinct counts
   where no table gives them. :mod:`.scans` explains (with measurements) why the work is split so.
 
-**One read for the sample** (:mod:`.plan`): when the row count is known before the scan (a plain
-Delta read answers ``count(*)`` from its log), job 1 also takes the KLL sample — its aggregates become
-an ``Observation`` on the rows streaming into a ``rand() < f`` filter and the sketches — so job 2 only
-reads what it tabulates, and drift against a baseline with no new values reads the data once.
-
 **Exact vs sketch mode** (per numeric column): exact when its value counts came from a table — then
 every CDF statistic equals SciPy's on the raw data; otherwise sketch mode: the KLL sketch's retained
 items with their weights (scaled to the column's count). Its CDF error is the KLL normalized rank error
@@ -32,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,19 +44,11 @@ from spark_mlops.quality.profiles.distributions import (
     NumericDistribution,
 )
 from spark_mlops.quality.profiles.kll import KllSketch, decode_kll_doubles
-from spark_mlops.quality.profiles.plan import (
-    known_categories,
-    prior_domains,
-    sample_in_job_1,
-)
 from spark_mlops.quality.profiles.scans import (
     distinct_from_bitmap,
     distribution_job,
     known_counts,
-    moment_aggregates,
     moments_job,
-    run_weights,
-    sampled_moments_job,
 )
 
 __all__ = [
@@ -69,7 +56,6 @@ __all__ = [
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SKETCH_K",
-    "SAMPLE_POINTS",
     "DatasetProfile",
     "inferred_type",
     "profile_columns",
@@ -82,8 +68,6 @@ DEFAULT_SKETCH_K = 200
 DEFAULT_MAX_CATEGORIES = 1000
 #: Sketch mode reads a uniform sample of about this many present values per numeric column.
 DEFAULT_SAMPLE_SIZE = 200_000
-#: A column sampled in job 1 keeps this many order statistics of its sample (CDF within 1/1000 of it).
-SAMPLE_POINTS = 1000
 # The bitmap estimate (≈ 20 % error at 1000) decides whether a table is worth trying; a table found
 # to be above the cut is dropped (the column is then truncated with its exact distinct count).
 _ESTIMATE_MARGIN = 2.0
@@ -151,7 +135,7 @@ def profile_columns(
     extra: Sequence[Column] = (),
     reference: DatasetProfile | None = None,
 ) -> DatasetProfile:
-    """Distributions of ``columns`` (default: every numeric, string and boolean column) in ≤ 2 Spark jobs.
+    """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs.
 
     Args:
         df: The data.
@@ -171,9 +155,8 @@ def profile_columns(
             number is still measured on ``df``: a numeric column the reference tabulated as discrete
             (≤ 20 values) is counted per known value in job 1 (no frequency table unless other values
             occur); one the reference saw as continuous skips the discreteness bitmap and is sketched.
-            A categorical column's known categories (≤ 20) are counted in job 1 only when job 1 is the
-            sampling read (see :mod:`.plan`); otherwise it keeps the bitmap and the stacked table
-            (counting strings in the code-generated job 1 measured slower than both).
+            Categorical columns keep the bitmap and the stacked table: counting each known string in
+            job 1 measured slower than both (string comparisons, and hashing them risks collisions).
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -210,29 +193,14 @@ def profile_columns(
     }
     categorical = {i: _col(n).cast("string") for i, n in enumerate(names) if i not in numeric}
     source = df
-    known, continuous = prior_domains(reference, names, numeric)
-    fused = (
-        {}
-        if numeric_distinct
-        else sample_in_job_1(df, reference, names, numeric, known, exact_max_rows, sample_size)
-    )
-    sampled: dict[int, tuple[int, np.ndarray]] = {}
-    if fused:
-        known.update(known_categories(reference, names, categorical))
-        aggregates = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
-        row, sampled = sampled_moments_job(
-            source, aggregates, fused, seed=seed, label=label, points=SAMPLE_POINTS
-        )
-    else:
-        row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
+    known, continuous = _prior(reference, names, numeric)
+    row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
     tables: dict[int, tuple[Column, bool]] = {}
     kll: dict[int, tuple[Column, float]] = {}
     hll: dict[int, tuple[Column, bool]] = {}
     counted: dict[int, dict[object, int]] = {}
-    sketches: dict[int, KllSketch] = {}
-    drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for i, v in numeric.items():
         from_known = known_counts(row, i, known[i], present[i]) if i in known else None
         # Set bits: a lower bound of the distinct values (of the values outside the known domain).
@@ -241,9 +209,6 @@ def profile_columns(
             counted[i] = from_known
         elif n <= exact_max_rows or (i not in continuous and bits <= DISCRETE_MAX_DISTINCT):
             tables[i] = (v, True)
-        elif i in sampled:
-            size, points = sampled[i]
-            drawn[i] = (points, run_weights(size, len(points)))
         elif present[i]:
             kll[i] = (v, min(1.0, sample_size / present[i]))
             if numeric_distinct:
@@ -259,6 +224,7 @@ def profile_columns(
             hll[j] = (v, False)
     cells = distribution_job(source, tables, kll, hll, sketch_k=sketch_k, seed=seed, label=label)
     counted.update({i: {} for i in tables})
+    sketches: dict[int, KllSketch] = {}
     approx: dict[int, int] = {}
     for r in cells:
         if r["packed"] is None:
@@ -284,9 +250,7 @@ def profile_columns(
             )
         else:
             integral = types[name] == "Integral"
-            sketch = sketches.get(i)
-            items = sketch.weighted_items() if sketch is not None and sketch.n else drawn.get(i)
-            dist = _numeric(row, i, n, present[i], counted.get(i), items, approx.get(i), integral)
+            dist = _numeric(row, i, n, present[i], counted.get(i), sketches.get(i), approx.get(i), integral)
             result[name] = dist
     own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "lo", "hi", "b")}
     own |= {f"w{j}" for j in categorical} | {k for k in row if k.startswith("k") and "_" in k}
@@ -295,13 +259,31 @@ def profile_columns(
     return DatasetProfile(n, result, types, truncated, by_name, extra_values)
 
 
+def _prior(
+    reference: DatasetProfile | None, names: Sequence[str], numeric: Mapping[int, Column]
+) -> tuple[dict[int, list[Any]], set[int]]:
+    """From a reference profile: discrete numeric columns' known values, and the continuous columns."""
+    known: dict[int, list[Any]] = {}
+    continuous: set[int] = set()
+    if reference is None:
+        return known, continuous
+    for i, name in enumerate(names):
+        ref = reference.columns.get(name)
+        if i in numeric and isinstance(ref, NumericDistribution):  # categorical: see profile_columns
+            if ref.exact and 0 < len(ref.points) <= DISCRETE_MAX_DISTINCT:
+                known[i] = [float(p) for p in ref.points]
+            elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
+                continuous.add(i)
+    return known, continuous
+
+
 def _numeric(
     row: dict[str, Any],
     i: int,
     n: int,
     present: int,
     table: dict[object, int] | None,
-    items: tuple[np.ndarray, np.ndarray] | None,
+    sketch: KllSketch | None,
     distinct: int | None,
     integral: bool,
 ) -> NumericDistribution:
@@ -317,9 +299,9 @@ def _numeric(
         points = np.array(list(table.keys()), dtype=float)
         weights = np.array(list(table.values()), dtype=float)
         exact = True
-    elif items is not None:
-        points, weights = items
-        weights = weights * (present / weights.sum())  # a sample's items: scale to the column's count
+    elif sketch is not None and sketch.n:
+        points, weights = sketch.weighted_items()
+        weights = weights * (present / sketch.n)  # a sample's sketch: scale to the column's count
         exact = False
     else:
         points, weights, exact = np.zeros(0), np.zeros(0), present == 0

@@ -17,9 +17,6 @@ whole node into a non-codegen ``ObjectHashAggregate`` — all of them mixed took
   of the continuous numeric columns on a uniform Bernoulli sample of about ``sample_size`` present
   values per column; HLL distinct counts only where no table gives the exact count and a caller wants
   them (high-cardinality strings; numeric columns for the column profiler).
-
-When the row count is known before the scan, :func:`sampled_moments_job` replaces job 1 and takes the
-KLL sample in the same read (job 2 then reads only the columns it tabulates).
 """
 
 from __future__ import annotations
@@ -29,8 +26,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-from pyspark.sql import Column, DataFrame, Observation, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark_mlops.spark import job_description, session_conf
@@ -41,10 +37,7 @@ __all__ = [
     "distinct_from_bitmap",
     "distribution_job",
     "known_counts",
-    "moment_aggregates",
     "moments_job",
-    "run_weights",
-    "sampled_moments_job",
 ]
 
 CODEGEN_MAX_FIELDS = "spark.sql.codegen.maxFields"
@@ -94,15 +87,31 @@ def _ones(word: int | None) -> int:
     return 0 if word is None else bin(word & (2**64 - 1)).count("1")
 
 
-def moment_aggregates(
+def moments_job(
+    source: DataFrame,
     numeric: Mapping[int, Column],
     categorical: Mapping[int, Column],
     extra: Sequence[Column],
+    label: str,
     *,
     known: Mapping[int, Sequence[Any]] | None = None,
     continuous: Collection[int] = (),
-) -> list[Column]:
-    """Job 1's declarative aggregates (see :func:`moments_job` for the arguments)."""
+) -> dict[str, Any]:
+    """Job 1: declarative aggregates only, whole-stage codegen kept on.
+
+    Args:
+        source: The data.
+        numeric: Column index → its value as a double (NaN → NULL).
+        categorical: Column index → its value as a string.
+        extra: The caller's declarative aggregates.
+        label: Job description prefix.
+        known: Numeric column index → the values a reference saw (≤ 20): counted here per value
+            (:func:`known_counts` reads them back), the bitmap then only covers the other values.
+        continuous: Numeric columns known to be continuous: no discreteness bitmap.
+
+    Returns:
+        The one result row as a dict.
+    """
     # The bit expressions stay inside the aggregates (a projection of them below the aggregate measured
     # 4x slower at 50 columns); whole-stage codegen shares each column's hash between its aggregates.
     one = F.lit(1).cast("long")
@@ -133,35 +142,6 @@ def moment_aggregates(
             F.bit_or(F.when(other, _bit(one, h.bitwiseAND(63)))).alias(f"b{j}"),
             F.bit_or(F.when(sampled, _bit(one, high))).alias(f"w{j}"),
         ]
-    return exprs
-
-
-def moments_job(
-    source: DataFrame,
-    numeric: Mapping[int, Column],
-    categorical: Mapping[int, Column],
-    extra: Sequence[Column],
-    label: str,
-    *,
-    known: Mapping[int, Sequence[Any]] | None = None,
-    continuous: Collection[int] = (),
-) -> dict[str, Any]:
-    """Job 1: declarative aggregates only, whole-stage codegen kept on.
-
-    Args:
-        source: The data.
-        numeric: Column index → its value as a double (NaN → NULL).
-        categorical: Column index → its value as a string.
-        extra: The caller's declarative aggregates.
-        label: Job description prefix.
-        known: Numeric column index → the values a reference saw (≤ 20): counted here per value
-            (:func:`known_counts` reads them back), the bitmap then only covers the other values.
-        continuous: Numeric columns known to be continuous: no discreteness bitmap.
-
-    Returns:
-        The one result row as a dict.
-    """
-    exprs = moment_aggregates(numeric, categorical, extra, known=known, continuous=continuous)
     spark = source.sparkSession
     what = f"{label}: moments ({len(exprs)} aggregates)"
     if len(exprs) > _CODEGEN_MAX_AGGREGATES:
@@ -171,96 +151,6 @@ def moments_job(
             return source.agg(*exprs).collect()[0].asDict()
     with codegen_fields_raised(spark), job_description(spark, what):
         return source.agg(*exprs).collect()[0].asDict()  # a global aggregation returns one row
-
-
-def sampled_moments_job(
-    source: DataFrame,
-    aggregates: Sequence[Column],
-    sample: Mapping[int, tuple[Column, float]],
-    *,
-    seed: int,
-    label: str,
-    points: int,
-) -> tuple[dict[str, Any], dict[int, tuple[int, np.ndarray]]]:
-    """Job 1 with a uniform sample of numeric values taken in the same read.
-
-    The declarative ``aggregates`` (:func:`moment_aggregates`) stay one code-generated aggregation; an
-    ``Observation`` below it collects the sampled rows' values (one ``collect_list`` of an array, so
-    each row costs one ``rand() < f`` test) and, once on the driver, reduces each column's sample to
-    ``points`` order statistics (only those cross to Python: pickling the raw sample of 200 000 rows ×
-    50 columns ran out of a 6 GB heap). The data is decoded once, where a separate sample
-    (:func:`distribution_job`) decodes every numeric row a second time. Measured and rejected: the
-    moments as the Observation and the sketches as the aggregation (the Observation's per-row
-    projection of ~300 aggregates cost 2x the generated aggregation), and one KLL aggregate per
-    column in the Observation (50 interpreted updates per row).
-
-    Args:
-        source: The data.
-        aggregates: Job 1's declarative aggregates, each aliased.
-        sample: Column index → (its double value, sampling fraction of its rows).
-        seed: Seed of the sample.
-        label: Job description prefix.
-        points: Order statistics kept per column.
-
-    Returns:
-        The aggregates' row as a dict, and per sampled column with a value: the number of sampled
-        values and their order statistics (see :func:`run_weights`).
-    """
-    draw = "__spark_mlops_u"
-    while draw in source.columns:
-        draw += "_"
-    u = F.col(draw)
-    order = list(sample)
-    top = max(f for _, f in sample.values())
-    # One draw serves every column: u < f given u < top is a uniform subsample at rate f / top.
-    values = F.array(*[v if f >= top else F.when(u < f, v) for v, f in (sample[i] for i in order)])
-    picked = values if top >= 1.0 else F.when(u < top, values)
-    observation = Observation()  # a fresh name per run
-    drawn = F.collect_list(picked)
-    summaries = [_order_statistics(drawn, j, points).alias(f"q{j}") for j in range(len(order))]
-    rows = source.select("*", F.rand(seed).alias(draw)).observe(observation, *summaries)
-    spark = source.sparkSession
-    what = f"{label}: moments ({len(aggregates)} aggregates) and a sample of {len(order)} columns"
-    with codegen_fields_raised(spark), job_description(spark, what):
-        row = rows.agg(*aggregates).collect()[0].asDict()
-    got = observation.get
-    out: dict[int, tuple[int, np.ndarray]] = {}
-    for j, i in enumerate(order):
-        summary = got[f"q{j}"]
-        if summary is not None and summary["n"]:
-            out[i] = (int(summary["n"]), np.array(summary["q"], dtype=float))
-    return row, out
-
-
-def _order_statistics(drawn: Column, j: int, points: int) -> Column:
-    """The sampled values of array slot ``j``: their number ``n`` and ``points`` order statistics ``q``.
-
-    Evaluated once on the driver after the scan (the Observation's result). The sorted sample is cut
-    into ``m = min(n, points)`` runs at ``floor(k·n/m)``; ``q`` holds each run's middle value
-    (:func:`run_weights` gives the run lengths). The one-element ``transform`` binds the sorted array
-    to a lambda variable, so it is sorted once, not once per order statistic.
-    """
-    values = F.array_sort(F.filter(F.transform(drawn, lambda r: r[j]), lambda x: x.isNotNull()))
-
-    def summarize(v: Column) -> Column:
-        n = F.size(v)
-        m = F.least(n, F.lit(points))
-
-        def middle(k: Column) -> Column:
-            lo = (k * n / m).cast("int")
-            hi = ((k + 1) * n / m).cast("int")
-            return v[((lo + hi - 1) / 2).cast("int")]
-
-        q = F.when(n > 0, F.transform(F.sequence(F.lit(0), m - 1), middle))
-        return F.struct(n.alias("n"), q.alias("q"))
-
-    return F.transform(F.array(values), summarize)[0]
-
-
-def run_weights(n: int, m: int) -> np.ndarray:
-    """Lengths of the ``m`` runs :func:`_order_statistics` cuts ``n`` sorted values into."""
-    edges = np.arange(m + 1, dtype=np.int64) * n // m
-    return np.diff(edges).astype(float)
 
 
 def _bit(one: Column, position: Column) -> Column:
