@@ -95,17 +95,19 @@ def report_markdown(timings: Sequence[Timing], header: str, repeat: int) -> str:
         "",
         header,
         "",
-        f"Each case: one warm-up, one run in a job group to count Spark jobs, then {repeat} timed runs "
-        "(min / median seconds). Data: `generate_reviews` (seed 1; 0.1 % duplicate ids, 0.1 % negative "
-        "years, 0.1 % NULL marketplaces) written to Delta, read back and cached on the 5 columns the "
-        "suite reads before timing. `× floor` is min seconds over the min of the workload's floor in "
-        "the same engine's Spark (Deequ: its own process): the bare scan of the same columns for (a), "
-        "(b), (d); a bare scan of all 200 columns of the wide table for (c); one bare scan of the "
-        "reference and one of the current table for (e); the full verification of the same version for "
-        "(f) (target ≤ 0.10×). `peer / ours` is the peer's median over ours (> 1: we are faster).",
+        "Each case: one run in a job group to count Spark jobs (the warm-up), then "
+        f"{repeat} timed runs (min / median seconds); `runs` below {repeat} marks a case whose first "
+        "run exceeded the time budget: its one cold run is its time. Data: `generate_reviews` (seed 1; "
+        "0.1 % duplicate ids, 0.1 % negative years, 0.1 % NULL marketplaces) written to Delta, read "
+        "back and cached on the 5 columns the suite reads before timing. `× floor` is min seconds over "
+        "the min of the workload's floor in the same engine's Spark (Deequ: its own process): the bare "
+        "scan of the same columns for (a), (b), (d); the bare group-by on `review_id` for (u); a bare "
+        "scan of all 200 columns of the wide table for (c); one bare scan of the reference and one of "
+        "the current table for (e); the full verification of the same version for (f) (target "
+        "≤ 0.10×). `peer / ours` is the peer's median over ours (> 1: we are faster).",
         "",
-        "| rows | workload | engine | min s | median s | Spark jobs | × floor | peer / ours |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
+        "| rows | workload | engine | runs | min s | median s | Spark jobs | × floor | peer / ours |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     ours = {(t.rows, t.workload): t for t in timings if t.engine == "spark_mlops"}
     for t in timings:
@@ -115,8 +117,8 @@ def report_markdown(timings: Sequence[Timing], header: str, repeat: int) -> str:
         vs = f"{t.median / mine.median:.2f}×" if mine and t.engine not in ("spark_mlops",) else ""
         jobs = "" if t.jobs is None else str(t.jobs)
         lines.append(
-            f"| {t.rows:,} | {t.workload} | {t.engine} | {t.min:.3f} | {t.median:.3f} | {jobs} | "
-            f"{ratio} | {vs} |"
+            f"| {t.rows:,} | {t.workload} | {t.engine} | {len(t.seconds)} | {t.min:.3f} | "
+            f"{t.median:.3f} | {jobs} | {ratio} | {vs} |"
         )
     lines += ["", "## Verdicts per constraint", ""]
     engines = [

@@ -1,16 +1,18 @@
 """Side-by-side benchmark (issue 11): spark_mlops vs Great Expectations vs Deequ, and the physical floor.
 
-    .venv/bin/python -m bench.run --rows 1000000 --repeat 3 --workloads a,b,c,d,e,f --peers ge,deequ
+    .venv/bin/python -m bench.run --rows 1000000 --repeat 3 --workloads a,b,u,c,d,e,f --peers ge,deequ
 
 For every row count, the generated reviews table (spark_mlops.datasets, with a few defects so that some
 constraints fail) is written once to Delta under ``bench/data/`` and, before any timing, read back,
-narrowed to the columns the suite reads and cached. Each case is run once as a warm-up, once inside a job
-group to count its Spark jobs, then ``--repeat`` times for min/median seconds.
+narrowed to the columns the suite reads and cached. Each case runs once inside a job group to count its
+Spark jobs (the warm-up), then ``--repeat`` times for min/median seconds; a case whose first run takes
+more than ``--budget`` seconds is not repeated (its one cold run is reported, and marked).
 
 * floors: a bare scan touching the same columns (``agg(count(c) ...)``) and a bare
   ``groupBy(review_id).count()``;
 * (a) the seed suite without uniqueness, (b) with uniqueness — ours, GE and Deequ, with the same
-  constraints, verdicts compared per constraint;
+  constraints, verdicts compared per constraint; (u) the exact uniqueness constraint alone in each
+  engine (where (b)'s time goes: (b) ≈ (a) + (u));
 * (c) profiling a 200-column table (``--wide-rows``, default a tenth of ``--rows``) — ours and Deequ's
   profiler, completeness of every column compared; (d) constraint suggestion on the reviews columns —
   ours and Deequ's; (e) baseline + drift and (f) incremental verification after a 1 % append — ours
@@ -71,6 +73,7 @@ LABELS = {
     "a": "(a) seed suite without uniqueness",
     "b": "(b) seed suite with uniqueness",
     "c": "(c) profile 200 columns",
+    "u": "(u) exact uniqueness alone",
     "d": "(d) constraint suggestion",
     "e": "(e) baseline + drift",
     "f": "(f) incremental after 1 % append",
@@ -95,9 +98,14 @@ CONSTRAINTS: tuple[tuple[str, bool], ...] = (
 )
 
 
-def keys(unique: bool) -> list[str]:
-    """Constraint keys of workload (a) (``unique=False``) or (b)."""
-    return [k for k, only_b in CONSTRAINTS if unique or not only_b]
+UNIQUE_KEY = "unique(review_id)"
+
+
+def keys(workload: str) -> list[str]:
+    """Constraint keys of workload ``a`` (without uniqueness), ``b`` (with) or ``u`` (uniqueness alone)."""
+    if workload == "u":
+        return [UNIQUE_KEY]
+    return [k for k, only_b in CONSTRAINTS if workload == "b" or not only_b]
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -130,40 +138,42 @@ def bare_group_by(df: DataFrame) -> Any:
 
 
 # -- our engine -------------------------------------------------------------------------------------
-def our_check(rows: int, unique: bool) -> Check:
-    """The seed suite in spark_mlops, in :data:`CONSTRAINTS` order."""
-    check = (
-        Check(CheckLevel.ERROR, "review check")
-        .has_size(lambda n: n >= rows)
-        .has_min("star_rating", lambda v: v == 1.0)
-        .has_max("star_rating", lambda v: v == 5.0)
-        .is_complete("review_id")
-    )
-    if unique:
-        check = check.is_unique("review_id")
-    return (
-        check.is_complete("marketplace")
-        .is_contained_in("marketplace", list(MARKETPLACES))
-        .is_contained_in("total_votes", lower=30, upper=300)
-        .is_non_negative("year")
-    )
+def our_check(rows: int, workload: str) -> Check:
+    """The seed suite of ``workload`` in spark_mlops, in :data:`CONSTRAINTS` order."""
+    build: dict[str, Callable[[Check], Check]] = {
+        "size >= rows": lambda c: c.has_size(lambda n: n >= rows),
+        "min(star_rating) == 1": lambda c: c.has_min("star_rating", lambda v: v == 1.0),
+        "max(star_rating) == 5": lambda c: c.has_max("star_rating", lambda v: v == 5.0),
+        "complete(review_id)": lambda c: c.is_complete("review_id"),
+        UNIQUE_KEY: lambda c: c.is_unique("review_id"),
+        "complete(marketplace)": lambda c: c.is_complete("marketplace"),
+        "marketplace in MARKETPLACES": lambda c: c.is_contained_in("marketplace", list(MARKETPLACES)),
+        "total_votes in [30, 300]": lambda c: c.is_contained_in("total_votes", lower=30, upper=300),
+        "year >= 0": lambda c: c.is_non_negative("year"),
+    }
+    check = Check(CheckLevel.ERROR, "review check")
+    for key in keys(workload):
+        check = build[key](check)
+    return check
 
 
-def run_ours(spark: SparkSession, df: DataFrame, rows: int, unique: bool) -> dict[str, bool]:
-    """Run the suite; verdict per constraint key."""
-    result = VerificationSuite(spark).on_data(df).add_check(our_check(rows, unique)).run()
+def run_ours(spark: SparkSession, df: DataFrame, rows: int, workload: str) -> dict[str, bool]:
+    """Run the suite of ``workload``; verdict per constraint key."""
+    result = VerificationSuite(spark).on_data(df).add_check(our_check(rows, workload)).run()
     statuses = [r.status.value == "Success" for _, r in result.constraint_results()]
-    return dict(zip(keys(unique), statuses, strict=True))
+    return dict(zip(keys(workload), statuses, strict=True))
 
 
 # -- Great Expectations ---------------------------------------------------------------------------
-def ge_runner(df: DataFrame, rows: int, unique: bool) -> Callable[[], dict[str, bool]]:
+def ge_runner(df: DataFrame, rows: int, workload: str) -> Callable[[], dict[str, bool]]:
     """A GE 1.x validation of the same suite on GE's Spark datasource (ephemeral context, dataframe
     asset, whole-dataframe batch). Context and suite are built once; the returned call validates.
 
-    ``result_format`` BOOLEAN_ONLY is GE's cheapest mode (no unexpected-value lists): GE's best case.
+    ``result_format`` BOOLEAN_ONLY is GE's cheapest mode (no unexpected-value lists) and its progress
+    bars are off: GE's best case.
     """
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     E = gx.expectations
     cases = [
@@ -178,11 +188,12 @@ def ge_runner(df: DataFrame, rows: int, unique: bool) -> Callable[[], dict[str, 
         E.ExpectColumnValuesToBeBetween(column="total_votes", min_value=30, max_value=300),
         E.ExpectColumnValuesToBeBetween(column="year", min_value=0),
     ]
-    wanted = keys(unique)
+    wanted = keys(workload)
     chosen = [(k, c) for (k, _), c in zip(CONSTRAINTS, cases, strict=True) if k in wanted]
     for k, case in chosen:
         case.meta = {"key": k}
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     name = f"reviews_{uuid.uuid4().hex[:8]}"
     source = context.data_sources.add_spark(name=name)
     batch_def = source.add_dataframe_asset(name="reviews").add_batch_definition_whole_dataframe("all")
@@ -197,6 +208,10 @@ def ge_runner(df: DataFrame, rows: int, unique: bool) -> Callable[[], dict[str, 
 
 
 # -- the run --------------------------------------------------------------------------------------
+#: Runs one case: (label for the log, the call) → (seconds per run, Spark jobs of one run, last result).
+Clock = Callable[[str, Callable[[], Any]], tuple[list[float], int, Any]]
+
+
 def run_bench(
     spark: SparkSession,
     rows_list: Sequence[int],
@@ -207,33 +222,44 @@ def run_bench(
     partitions: int = 8,
     warmup: bool = True,
     wide_rows: int | None = None,
+    budget: float | None = None,
 ) -> list[Timing]:
     """Time floors, our engine and the in-process peers on every size; Deequ in its own process.
 
-    ``wide_rows`` is the size of the 200-column table of workload (c) (default: a tenth of the size).
+    ``wide_rows`` is the size of the 200-column table of workload (c) (default: a tenth of the size);
+    a case whose first run takes more than ``budget`` seconds is not repeated (see :func:`timed`).
     """
+
+    def clock(label: str, fn: Callable[[], Any]) -> tuple[list[float], int, Any]:
+        log.info("%s: start", label)
+        seconds, jobs, result = timed(spark, fn, repeat, warmup, budget)
+        log.info("%s: min %.3f s over %d run(s), %d job(s)", label, min(seconds), len(seconds), jobs)
+        return seconds, jobs, result
+
     timings: list[Timing] = []
     for rows in rows_list:
         n_wide = wide_rows or max(1, rows // 10)
         df, path = load_reviews(spark, rows, data_dir, partitions)
-        timings.extend(_in_process(spark, df, rows, repeat, workloads, peers, warmup))
+        timings.extend(_in_process(spark, df, rows, clock, workloads, peers))
         wide_path = data_dir / f"wide_{n_wide}"
         if "c" in workloads:
             wide = wl.cached_delta(spark, wide_path, partial(wl.wide_table, spark, n_wide, partitions))
-            timings.extend(_profile(spark, wide, rows, n_wide, repeat, warmup))
+            timings.extend(_profile(spark, wide, rows, n_wide, clock))
             wide.unpersist()
         if "d" in workloads:
-            timings.append(_suggest(spark, df, rows, repeat, warmup))
+            timings.append(_suggest(spark, df, rows, clock))
         df.unpersist()
         if "e" in workloads:
-            timings.extend(_drift(spark, rows, data_dir, repeat, warmup))
+            timings.extend(_drift(spark, rows, data_dir, clock))
         if "f" in workloads:
+            log.info("%s rows, (f): start", f"{rows:,}")
             timings.extend(_incremental(spark, rows, data_dir, repeat, partitions, warmup))
         if "deequ" in peers:
             from bench.peers.deequ import run_deequ
 
-            chosen = [w for w in workloads if w in "abcd"]
-            timings.extend(run_deequ(path, rows, repeat, chosen, warmup, str(wide_path), n_wide))
+            chosen = [w for w in workloads if w in "abucd"]
+            log.info("%s rows, Deequ %s: start", f"{rows:,}", ",".join(chosen))
+            timings.extend(run_deequ(path, rows, repeat, chosen, warmup, str(wide_path), n_wide, budget))
     return timings
 
 
@@ -241,24 +267,29 @@ def _in_process(
     spark: SparkSession,
     df: DataFrame,
     rows: int,
-    repeat: int,
+    clock: Clock,
     workloads: Sequence[str],
     peers: Sequence[str],
-    warmup: bool,
 ) -> list[Timing]:
     """Floors, our engine and GE on one cached table."""
     timings = []
     for name, fn in (("bare scan", lambda: bare_scan(df)), ("bare group-by", lambda: bare_group_by(df))):
-        seconds, jobs, _ = timed(spark, fn, repeat, warmup)
+        seconds, jobs, _ = clock(f"{rows:,} rows, {name}", fn)
         timings.append(Timing("floor", name, rows, seconds, jobs))
-    for workload, unique in (("a", False), ("b", True)):
+    for workload in ("a", "b", "u"):
         if workload not in workloads:
             continue
-        seconds, jobs, verdicts = timed(spark, lambda u=unique: run_ours(spark, df, rows, u), repeat, warmup)
-        timings.append(Timing("spark_mlops", LABELS[workload], rows, seconds, jobs, verdicts))
+        floor = "bare group-by" if workload == "u" else "bare scan"
+        label = f"{rows:,} rows, {LABELS[workload]}"
+        seconds, jobs, verdicts = clock(
+            f"{label}, spark_mlops", lambda w=workload: run_ours(spark, df, rows, w)
+        )
+        timings.append(Timing("spark_mlops", LABELS[workload], rows, seconds, jobs, verdicts, floor=floor))
         if "ge" in peers:
-            seconds, jobs, verdicts = timed(spark, ge_runner(df, rows, unique), repeat, warmup)
-            timings.append(Timing("great_expectations", LABELS[workload], rows, seconds, jobs, verdicts))
+            seconds, jobs, verdicts = clock(f"{label}, great_expectations", ge_runner(df, rows, workload))
+            timings.append(
+                Timing("great_expectations", LABELS[workload], rows, seconds, jobs, verdicts, floor=floor)
+            )
     return timings
 
 
@@ -267,12 +298,10 @@ def completeness_values(profiles: Any) -> dict[str, float]:
     return {f"completeness({c})": float(p.completeness) for c, p in profiles.profiles.items()}
 
 
-def _profile(
-    spark: SparkSession, wide: DataFrame, rows: int, n_wide: int, repeat: int, warmup: bool
-) -> list[Timing]:
-    seconds, jobs, _ = timed(spark, lambda: wl.bare_scan_all(wide), repeat, warmup)
+def _profile(spark: SparkSession, wide: DataFrame, rows: int, n_wide: int, clock: Clock) -> list[Timing]:
+    seconds, jobs, _ = clock(f"{rows:,} rows, {FLOOR_WIDE}", lambda: wl.bare_scan_all(wide))
     floor = Timing("floor", FLOOR_WIDE, rows, seconds, jobs, note=f"{n_wide:,} rows x 200 columns")
-    seconds, jobs, profiles = timed(spark, lambda: wl.profile_wide(spark, wide), repeat, warmup)
+    seconds, jobs, profiles = clock(f"{rows:,} rows, {LABELS['c']}", lambda: wl.profile_wide(spark, wide))
     ours = Timing(
         "spark_mlops",
         LABELS["c"],
@@ -287,18 +316,20 @@ def _profile(
     return [floor, ours]
 
 
-def _suggest(spark: SparkSession, df: DataFrame, rows: int, repeat: int, warmup: bool) -> Timing:
-    seconds, jobs, result = timed(spark, lambda: wl.suggest(spark, df), repeat, warmup)
+def _suggest(spark: SparkSession, df: DataFrame, rows: int, clock: Clock) -> Timing:
+    seconds, jobs, result = clock(f"{rows:,} rows, {LABELS['d']}", lambda: wl.suggest(spark, df))
     rules = sorted({s.rule for s in result.suggestions})
     note = f"{len(result.suggestions)} suggestions on {len(df.columns)} columns ({', '.join(rules)})"
     return Timing("spark_mlops", LABELS["d"], rows, seconds, jobs, output=result, note=note)
 
 
-def _drift(spark: SparkSession, rows: int, data_dir: Path, repeat: int, warmup: bool) -> list[Timing]:
+def _drift(spark: SparkSession, rows: int, data_dir: Path, clock: Clock) -> list[Timing]:
     reference, current = wl.drift_tables(spark, rows, data_dir)
-    seconds, jobs, _ = timed(spark, lambda: wl.bare_scan_all(reference, current), repeat, warmup)
+    seconds, jobs, _ = clock(f"{rows:,} rows, {FLOOR_DRIFT}", lambda: wl.bare_scan_all(reference, current))
     floor = Timing("floor", FLOOR_DRIFT, rows, seconds, jobs)
-    seconds, jobs, out = timed(spark, lambda: wl.baseline_and_drift(reference, current), repeat, warmup)
+    seconds, jobs, out = clock(
+        f"{rows:,} rows, {LABELS['e']}", lambda: wl.baseline_and_drift(reference, current)
+    )
     drift = out["drift"]
     note = (
         f"{wl.DRIFT_NUMERIC} numeric + {wl.DRIFT_CATEGORICAL} categorical columns; drifted: "
@@ -338,12 +369,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", default="1000000", help="comma-separated sizes (10000000 optional)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workloads", default="a,b,c,d,e,f", help="comma-separated, from a,b,c,d,e,f")
+    parser.add_argument("--workloads", default="a,b,u,c,d,e,f", help="comma-separated, from a,b,u,c,d,e,f")
     parser.add_argument("--wide-rows", type=int, default=None, help="rows of the 200-column table (c)")
     parser.add_argument("--peers", default="ge,deequ")
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--data-dir", default=str(HERE / "data"))
     parser.add_argument("--partitions", type=int, default=8)
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="seconds: a case whose first run is slower is not repeated",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     load_at_start = os.getloadavg()
@@ -369,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.data_dir),
         args.partitions,
         wide_rows=args.wide_rows,
+        budget=args.budget,
     )
     md = write_report(timings, spark, Path(args.out), args.repeat, load_at_start)
     log.info("wrote %s", md)

@@ -58,18 +58,28 @@ def count_jobs(spark: SparkSession, fn: Callable[[], Any]) -> tuple[int, Any]:
 
 
 def timed(
-    spark: SparkSession, fn: Callable[[], Any], repeat: int, warmup: bool = True
+    spark: SparkSession,
+    fn: Callable[[], Any],
+    repeat: int,
+    warmup: bool = True,
+    budget: float | None = None,
 ) -> tuple[list[float], int, Any]:
-    """Seconds of each of ``repeat`` runs, Spark jobs of one run and the last result (after a warm-up
-    unless ``warmup`` is False).
+    """Seconds of each of ``repeat`` runs, Spark jobs of one run and the last result.
+
+    The first run counts the Spark jobs and, with ``warmup``, is the warm-up (not timed with the
+    repeats). A case whose first run takes longer than ``budget`` seconds is not repeated: that one
+    (cold) run is its only time, so ``len(seconds) < repeat`` marks it (Deequ's 200-column profile
+    takes minutes per run on 2 cores).
 
     Bench code, not library code: it may set a job group to count jobs with the status tracker.
     """
-    if warmup:
-        fn()
+    start = time.perf_counter()
     jobs, result = count_jobs(spark, fn)
-    seconds = []
-    for _ in range(repeat):
+    first = time.perf_counter() - start
+    if budget is not None and first > budget:
+        return [first], jobs, result
+    seconds = [] if warmup else [first]
+    while len(seconds) < repeat:
         start = time.perf_counter()
         result = fn()
         seconds.append(time.perf_counter() - start)

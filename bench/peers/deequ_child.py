@@ -6,8 +6,11 @@ with the seed suite over the same files, plus the same floors, in its own ``loca
 Also, when asked, Deequ's ConstraintSuggestionRunner on the reviews columns (``d``) and its
 ColumnProfilerRunner on the 200-column table (``c``, with a bare scan of that table as its floor).
 
-Prints one JSON line: ``{"timings": [{"engine", "workload", "seconds", "jobs", "verdicts"}...]}`` (``c``
-carries ``completeness`` per column, ``d`` the number of ``suggestions``).
+Prints ``BENCH-SPARK <version>`` first, then one ``BENCH-ROW <json>`` line per case as soon as it is done
+(``{"engine", "workload", "seconds", "jobs", "verdicts"}``; ``c`` carries ``completeness`` per column,
+``d`` the number of ``suggestions``), so a run stopped half-way keeps the cases it finished; progress goes
+to stderr. The seed-suite workloads (``a``, ``b``, ``u``) build their checks from the constraint keys the
+parent sends, so every engine runs the same constraints in the same order.
 Deequ's Scala lambdas (``Long => Boolean`` etc.) are Python objects behind a Py4J callback that implements
 ``scala.Function1`` (the approach PyDeequ takes; written here from Py4J's documented interface).
 """
@@ -41,25 +44,47 @@ class Fn1:
         implements = ("scala.Function1",)
 
 
-def timed(spark: SparkSession, fn: Any, repeat: int, warmup: bool) -> tuple[list[float], int, Any]:
+def log(text: str) -> None:
+    sys.stderr.write(f"{time.strftime('%H:%M:%S')} deequ child: {text}\n")
+    sys.stderr.flush()
+
+
+def emit(row: dict[str, Any]) -> None:
+    """One finished case to the parent, at once."""
+    sys.stdout.write("BENCH-ROW " + json.dumps(row) + "\n")
+    sys.stdout.flush()
+    log(f"{row['engine']} {row['workload']}: min {min(row['seconds']):.3f} s, {row['jobs']} job(s)")
+
+
+def timed(
+    spark: SparkSession, fn: Any, repeat: int, warmup: bool, budget: float | None
+) -> tuple[list[float], int, Any]:
+    """The rule of ``bench.timing.timed``: the first run counts the Spark jobs (and is the warm-up); a
+    first run slower than ``budget`` seconds is the case's only time; else ``repeat`` timed runs."""
     sc = spark.sparkContext
-    if warmup:
-        fn()
     group = f"bench-{uuid.uuid4().hex}"
+    start = time.perf_counter()
     sc.setJobGroup(group, "bench", interruptOnCancel=False)
-    result = fn()
-    jobs = len(sc.statusTracker().getJobIdsForGroup(group))
-    for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
-        sc.setLocalProperty(key, None)  # type: ignore[arg-type]
-    seconds = []
-    for _ in range(repeat):
+    try:
+        result = fn()
+    finally:
+        jobs = len(sc.statusTracker().getJobIdsForGroup(group))
+        for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+            sc.setLocalProperty(key, None)  # type: ignore[arg-type]
+    first = time.perf_counter() - start
+    if budget is not None and first > budget:
+        return [first], jobs, result
+    seconds = [] if warmup else [first]
+    while len(seconds) < repeat:
         start = time.perf_counter()
         result = fn()
         seconds.append(time.perf_counter() - start)
     return seconds, jobs, result
 
 
-def suggest(spark: SparkSession, deequ: Any, df: Any, repeat: int, warmup: bool) -> dict[str, Any]:
+def suggest(
+    spark: SparkSession, deequ: Any, df: Any, repeat: int, warmup: bool, budget: float | None
+) -> dict[str, Any]:
     """(d) Deequ's ConstraintSuggestionRunner with its default rules; the number of suggestions."""
 
     def run() -> int:
@@ -73,19 +98,19 @@ def suggest(spark: SparkSession, deequ: Any, df: Any, repeat: int, warmup: bool)
             total += per_column.next().size()
         return total
 
-    seconds, jobs, count = timed(spark, run, repeat, warmup)
+    seconds, jobs, count = timed(spark, run, repeat, warmup, budget)
     return {"engine": "deequ", "workload": "d", "seconds": seconds, "jobs": jobs, "suggestions": count}
 
 
 def profile(
-    spark: SparkSession, deequ: Any, wide_path: str, repeat: int, warmup: bool
-) -> list[dict[str, Any]]:
+    spark: SparkSession, deequ: Any, wide_path: str, repeat: int, warmup: bool, budget: float | None
+) -> None:
     """(c) Deequ's ColumnProfilerRunner on the wide table (cached), and its bare scan of all columns."""
     wide = spark.read.parquet(wide_path).cache()
     wide.count()
     bare = lambda: wide.agg(F.count(F.lit(1)), *[F.count(c) for c in wide.columns]).collect()  # noqa: E731
-    seconds, jobs, _ = timed(spark, bare, repeat, warmup)
-    floor = {"engine": "deequ floor", "workload": "bare scan, 200 columns", "seconds": seconds, "jobs": jobs}
+    seconds, jobs, _ = timed(spark, bare, repeat, warmup, budget)
+    emit({"engine": "deequ floor", "workload": "bare scan, 200 columns", "seconds": seconds, "jobs": jobs})
 
     def run() -> dict[str, float]:
         profiles = deequ.profiles.ColumnProfilerRunner().onData(wide._jdf).run()
@@ -96,16 +121,10 @@ def profile(
             completeness[entry._1()] = float(entry._2().completeness())
         return completeness
 
-    seconds, jobs, completeness = timed(spark, run, repeat, warmup)
+    log("(c) ColumnProfilerRunner: start")
+    seconds, jobs, completeness = timed(spark, run, repeat, warmup, budget)
     wide.unpersist()
-    ours = {
-        "engine": "deequ",
-        "workload": "c",
-        "seconds": seconds,
-        "jobs": jobs,
-        "completeness": completeness,
-    }
-    return [floor, ours]
+    emit({"engine": "deequ", "workload": "c", "seconds": seconds, "jobs": jobs, "completeness": completeness})
 
 
 def main() -> None:
@@ -132,41 +151,54 @@ def main() -> None:
     # under it are exactly its rows; Deequ's Spark 3.5 cannot load Delta 4.x's protocol.
     df = spark.read.parquet(args["path"]).select(*COLUMNS).cache()
     df.count()
-    rows, repeat, warmup = args["rows"], args["repeat"], args["warmup"]
+    rows, repeat, warmup, budget = args["rows"], args["repeat"], args["warmup"], args.get("budget")
+    sys.stdout.write(f"BENCH-SPARK {spark.version}\n")
 
-    def check(unique: bool) -> Any:
+    def check(wanted: list[str]) -> Any:
         no_constraints = getattr(deequ.checks.Check, "apply$default$3")()
         c = deequ.checks.Check(deequ.checks.CheckLevel.Error(), "review check", no_constraints)
-        c = c.hasSize(Fn1(lambda n: n >= rows), none)
-        c = c.hasMin("star_rating", Fn1(lambda v: v == 1.0), none, none)
-        c = c.hasMax("star_rating", Fn1(lambda v: v == 5.0), none, none)
-        c = c.isComplete("review_id", none, none)
-        if unique:
-            c = c.isUnique("review_id", none, none)
-        c = c.isComplete("marketplace", none, none)
-        allowed = sc._gateway.new_array(jvm.java.lang.String, len(MARKETPLACES))
-        for i, m in enumerate(MARKETPLACES):
-            allowed[i] = m
-        c = c.isContainedIn("marketplace", allowed)
-        # The numeric overload's trailing Option parameters vary across Deequ 2.x: pad with None.
-        arity = next(
-            m.getParameterCount()
-            for m in c.getClass().getMethods()
-            if m.getName() == "isContainedIn" and m.getParameterTypes()[1].getName() == "double"
-        )
-        c = c.isContainedIn("total_votes", 30.0, 300.0, True, True, *([none] * (arity - 5)))
-        arity = min(
-            m.getParameterCount() for m in c.getClass().getMethods() if m.getName() == "isNonNegative"
-        )
-        return c.isNonNegative("year", Fn1(lambda v: v == 1.0), *([none] * (arity - 2)))
+        for key in wanted:
+            c = constrain(c, key)
+        return c
 
-    def run(unique: bool) -> list[bool]:
-        result = deequ.VerificationSuite().onData(df._jdf).addCheck(check(unique)).run()
+    def constrain(c: Any, key: str) -> Any:
+        """Add the constraint of one key (``bench.run.CONSTRAINTS``) to Deequ check ``c``."""
+        if key == "size >= rows":
+            return c.hasSize(Fn1(lambda n: n >= rows), none)
+        if key == "min(star_rating) == 1":
+            return c.hasMin("star_rating", Fn1(lambda v: v == 1.0), none, none)
+        if key == "max(star_rating) == 5":
+            return c.hasMax("star_rating", Fn1(lambda v: v == 5.0), none, none)
+        if key in ("complete(review_id)", "complete(marketplace)"):
+            return c.isComplete(key[len("complete(") : -1], none, none)
+        if key == "unique(review_id)":
+            return c.isUnique("review_id", none, none)
+        if key == "marketplace in MARKETPLACES":
+            allowed = sc._gateway.new_array(jvm.java.lang.String, len(MARKETPLACES))
+            for i, m in enumerate(MARKETPLACES):
+                allowed[i] = m
+            return c.isContainedIn("marketplace", allowed)
+        if key == "total_votes in [30, 300]":
+            # The numeric overload's trailing Option parameters vary across Deequ 2.x: pad with None.
+            arity = next(
+                m.getParameterCount()
+                for m in c.getClass().getMethods()
+                if m.getName() == "isContainedIn" and m.getParameterTypes()[1].getName() == "double"
+            )
+            return c.isContainedIn("total_votes", 30.0, 300.0, True, True, *([none] * (arity - 5)))
+        if key == "year >= 0":
+            arity = min(
+                m.getParameterCount() for m in c.getClass().getMethods() if m.getName() == "isNonNegative"
+            )
+            return c.isNonNegative("year", Fn1(lambda v: v == 1.0), *([none] * (arity - 2)))
+        raise ValueError(f"unknown constraint key {key!r}")
+
+    def run(wanted: list[str]) -> list[bool]:
+        result = deequ.VerificationSuite().onData(df._jdf).addCheck(check(wanted)).run()
         check_result = result.checkResults().head()._2()
         crs = check_result.constraintResults()
         return [crs.apply(i).status().toString() == "Success" for i in range(crs.size())]
 
-    out = []
     floors = (
         ("bare scan", lambda: df.agg(F.count(F.lit(1)), *[F.count(c) for c in COLUMNS]).collect()),
         (
@@ -180,22 +212,20 @@ def main() -> None:
         ),
     )
     for name, fn in floors:
-        seconds, jobs, _ = timed(spark, fn, repeat, warmup)
-        out.append(
-            {"engine": "deequ floor", "workload": name, "seconds": seconds, "jobs": jobs, "verdicts": []}
-        )
-    for workload in [w for w in args["workloads"] if w in "ab"]:
-        unique = workload == "b"
-        seconds, jobs, verdicts = timed(spark, lambda u=unique: run(u), repeat, warmup)
-        out.append(
+        seconds, jobs, _ = timed(spark, fn, repeat, warmup, budget)
+        emit({"engine": "deequ floor", "workload": name, "seconds": seconds, "jobs": jobs, "verdicts": []})
+    for workload in [w for w in args["workloads"] if w in "abu"]:
+        wanted = args["keys"][workload]
+        seconds, jobs, verdicts = timed(spark, lambda k=wanted: run(k), repeat, warmup, budget)
+        emit(
             {"engine": "deequ", "workload": workload, "seconds": seconds, "jobs": jobs, "verdicts": verdicts}
         )
     if "d" in args["workloads"]:
-        out.append(suggest(spark, deequ, df, repeat, warmup))
+        emit(suggest(spark, deequ, df, repeat, warmup, budget))
     if "c" in args["workloads"] and args.get("wide_path"):
         df.unpersist()
-        out.extend(profile(spark, deequ, args["wide_path"], repeat, warmup))
-    sys.stdout.write("BENCH-JSON " + json.dumps({"timings": out, "spark": spark.version}) + "\n")
+        profile(spark, deequ, args["wide_path"], repeat, warmup, budget)
+    sys.stdout.write("BENCH-DONE\n")
     sys.stdout.flush()
     spark.stop()
 

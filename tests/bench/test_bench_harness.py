@@ -1,4 +1,4 @@
-"""The benchmark harness end to end at 2 k rows, GE as the only peer, one repeat, every workload (a)-(f):
+"""The benchmark harness end to end at 2 k rows, GE as the only peer, one run, every workload (a)-(f), (u):
 every engine's verdict per constraint equals a pandas reference computed here from the same Delta table,
 the outputs of (c)-(f) match numpy/pandas/scipy references, and the results table and chart are written.
 
@@ -14,7 +14,7 @@ import pytest
 from scipy.stats import wasserstein_distance
 
 from bench import workloads as wl
-from bench.run import COLUMNS, CONSTRAINTS, LABELS, run_bench, verdict_disagreements, write_report
+from bench.run import COLUMNS, LABELS, keys, run_bench, verdict_disagreements, write_report
 from spark_mlops.datasets import MARKETPLACES
 
 ROWS = 2000
@@ -43,7 +43,7 @@ def bench_run(spark, tmp_path_factory):  # type: ignore[no-untyped-def]
     pytest.importorskip("great_expectations")
     data = tmp_path_factory.mktemp("bench") / "data"
     timings = run_bench(
-        spark, [ROWS], 1, list("abcdef"), ["ge"], data, partitions=2, warmup=False, wide_rows=WIDE_ROWS
+        spark, [ROWS], 1, list("abucdef"), ["ge"], data, partitions=2, warmup=False, wide_rows=WIDE_ROWS
     )
     return timings, data
 
@@ -65,15 +65,15 @@ def test_harness_verdicts_agree_with_pandas_and_report_is_written(spark, bench_r
     assert failing == ["unique(review_id)", "complete(marketplace)", "year >= 0"]
 
     engines = {(t.engine, t.workload[:3]) for t in timings}
-    assert engines >= {("spark_mlops", f"({w})") for w in "abcdef"}
-    assert {("great_expectations", "(a)"), ("great_expectations", "(b)")} <= engines
+    assert engines >= {("spark_mlops", f"({w})") for w in "abucdef"}
+    assert {("great_expectations", f"({w})") for w in "abu"} <= engines
     for t in timings:
         assert len(t.seconds) == 1 and t.seconds[0] > 0
-        if t.workload[:3] not in ("(a)", "(b)"):
+        if t.workload[:3] not in ("(a)", "(b)", "(u)"):
             continue
-        unique = t.workload.startswith("(b)")
-        wanted = [k for k, only_b in CONSTRAINTS if unique or not only_b]
-        assert t.verdicts == {k: expected[k] for k in wanted}, t.engine
+        assert t.verdicts == {k: expected[k] for k in keys(t.workload[1])}, t.engine
+    assert _ours(timings, "u").verdicts == {"unique(review_id)": False}
+    assert _ours(timings, "u").floor == "bare group-by"
     assert _floor(timings, "bare scan").jobs == 1
     assert _floor(timings, "bare group-by").jobs == 1
     assert _ours(timings, "a").jobs == 1  # the scan-shareable suite is one Spark job
