@@ -25,8 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession
 
 from spark_mlops.delta import TableVersion, sql_identifier
 from spark_mlops.quality.analyzers.base import Analyzer, ScanShareableAnalyzer, State
@@ -44,12 +43,7 @@ from spark_mlops.quality.incremental_groups import (
     stored_summary,
 )
 from spark_mlops.quality.incremental_hashed import append_hashed, build_hashed
-from spark_mlops.quality.incremental_log import (
-    ValueRange,
-    appended_files,
-    appended_ranges,
-    appended_rows,
-)
+from spark_mlops.quality.incremental_log import Appends, ValueRange, appended_files, read_appends
 from spark_mlops.quality.incremental_state import DeltaStateRepository
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.quality.repository.records import analyzer_spec_json
@@ -176,7 +170,7 @@ def incremental_metrics(
     run = _split(analyzers, data)
     stored = repository.latest(source.table, run.stateful_specs)
     previous = None if stored is None else stored[0]
-    files: list[str] | None = None
+    appends: Appends | None = None
     reason = "no stored states for these analyzers"
     if stored is not None and previous is not None:
         if previous > source.version:
@@ -188,9 +182,14 @@ def incremental_metrics(
             if stale is not None:
                 reason = stale
             else:
-                files, reason = appended_files(spark, source.table, previous, source.version)
-    if stored is None or previous is None or files is None:
+                columns = [
+                    c for m in run.groups.values() if (c := range_column(GroupingPlan.of(m), data.schema))
+                ]
+                appends = read_appends(spark, source.table, previous, source.version, columns)
+                reason = appends.reason
+    if stored is None or previous is None or appends is None or appends.files is None:
         return _full(spark, source, data, run, repository, reason)
+    files = appends.files
     if previous == source.version:
         log.info("incremental verification of %s: unchanged since the stored states, no scan", source)
         metrics = _from_stored(spark, run, stored[1])
@@ -204,12 +203,11 @@ def incremental_metrics(
         return metrics, IncrementalInfo("incremental", reason, previous, source.version, 0)
     with session_conf(spark, {_LISTING: str(max(32, len(files) + 1))}):  # list in the driver
         appended = spark.read.schema(data.schema).parquet(*files)
-    columns = [c for m in run.groups.values() if (c := range_column(GroupingPlan.of(m), data.schema))]
-    ranges = appended_ranges(spark, source.table, previous, source.version, columns)
-    rows = appended_rows(spark, source.table, previous, source.version)
     # Small appended data: AQE would only split each query into one job per stage.
     with session_conf(spark, {"spark.sql.adaptive.enabled": "false"}):
-        metrics = _compute_and_store(spark, source, appended, run, repository, stored[1], ranges, rows)
+        metrics = _compute_and_store(
+            spark, source, appended, run, repository, stored[1], appends.ranges, appends.rows
+        )
     return metrics, IncrementalInfo("incremental", reason, previous, source.version, len(files))
 
 
@@ -263,7 +261,7 @@ def _compute_and_store(
     scan = [a for a in run.scan if isinstance(a, ScanShareableAnalyzer)]
     plans, extra = _scan_plans(scan, data) if previous is not None and rows is not None else ([], [])
     grouped, stored, observed = _groupings(
-        spark, source, data, run, repository, previous, ranges or {}, extra
+        spark, source, data, run, repository, previous, ranges or {}, extra, rows
     )
     metrics.update(grouped)
     to_store.update(stored)
@@ -296,22 +294,22 @@ def _compute_and_store(
 
 def _scan_plans(
     scan: Sequence[ScanShareableAnalyzer], data: DataFrame
-) -> tuple[list[tuple[ScanShareableAnalyzer, list[Column]]], list[Column]]:
-    """The aggregates of the scan analyzers that pass their preconditions, and all of them plus a row
-    count (the last); analyzers left out are scanned by the engine, which reports their failures."""
+) -> tuple[list[tuple[ScanShareableAnalyzer, list[str]]], list[str]]:
+    """The aggregates (SQL text) of the scan analyzers that pass their preconditions, and all of them
+    plus a row count (the last); analyzers left out are scanned by the engine, which reports their
+    failures (so does an aggregate that fails the observation: the counts are taken without them)."""
     schema = data.schema
-    plans: list[tuple[ScanShareableAnalyzer, list[Column]]] = []
+    plans: list[tuple[ScanShareableAnalyzer, list[str]]] = []
     for analyzer in scan:
         if analyzer.preconditions(schema):
             continue
         try:
-            # The analyzers' SQL text as Columns for the observation.
-            plans.append((analyzer, [F.expr(c) for c in analyzer.aggregations(schema)]))
+            plans.append((analyzer, analyzer.aggregations(schema)))
         except Exception:  # noqa: BLE001 - left to the engine's scan, which makes it a failure metric
             continue
     if not plans:
         return [], []
-    return plans, [c for _, cols in plans for c in cols] + [F.count(F.lit(1))]
+    return plans, [c for _, cols in plans for c in cols] + ["count(1)"]
 
 
 _LISTING = "spark.sql.sources.parallelPartitionDiscovery.threshold"
@@ -325,10 +323,12 @@ def _groupings(
     repository: DeltaStateRepository,
     previous: dict[str, dict[str, Any]] | None,
     ranges: dict[str, ValueRange | None],
-    extra: Sequence[Column] = (),
+    extra: Sequence[str] = (),
+    rows: int | None = None,
 ) -> tuple[dict[Analyzer, Metric], dict[str, dict[str, Any]], list[Any] | None]:
     """Metrics and states of the groupings, and the values of ``extra`` over ``data`` if they could be
-    observed in the hashed groupings' write. All hashed groupings share one folder of counts (one write
+    observed in the hashed groupings' counting job (``rows``: appended rows from the Delta statistics,
+    None when unknown or on a build). All hashed groupings share one folder of counts (one write
     and at most one correction job per run); value-keyed ones have a folder each."""
     metrics: dict[Analyzer, Metric] = {}
     to_store: dict[str, dict[str, Any]] = {}
@@ -363,7 +363,7 @@ def _groupings(
             else:
                 before = {plan.group_id: _stored(previous, members[0]) for plan, members in hashed}
                 folder, files, summaries, spans, appends, observed = append_hashed(
-                    spark, data, plans, before, ranges, extra
+                    spark, data, plans, before, ranges, extra, rows
                 )
         except Exception as exc:  # noqa: BLE001 - e.g. an ANSI error in a where at run time
             for _, members in hashed:

@@ -31,7 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,7 +40,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ByteType, IntegerType, LongType, ShortType, StructType
 
-from spark_mlops.quality.analyzers.base import in_scope, quote
+from spark_mlops.quality.analyzers.base import quote, sql_in_scope
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
 from spark_mlops.quality.analyzers.grouping import (
     COUNT,
@@ -62,6 +63,7 @@ __all__ = [
     "append_valued",
     "build_valued",
     "range_column",
+    "sql_over",
     "stored_summary",
     "value_ranges",
 ]
@@ -114,32 +116,68 @@ class GroupingPlan:
         """Key columns of the frequency table."""
         return list(HASH_KEYS) if self.hashed else [key_name(i) for i in range(len(self.columns))]
 
+    def scoped(self, df: DataFrame) -> DataFrame:
+        """The rows of ``df`` in the scope of this grouping's ``where`` (parsed as an expression)."""
+        return df if self.where is None else df.where(sql_in_scope(self.where))
+
+    def _hashes(self) -> tuple[str, str, str]:
+        """SQL text of the key hashes ``h`` and ``h2`` and of the filter keeping rows with a value."""
+        names = [quote(c) for c in self.columns]
+        mask = " + ".join(f"(CASE WHEN {n} IS NULL THEN {1 << i} ELSE 0 END)" for i, n in enumerate(names))
+        # Salted with the grouping id: the correction joins on (h, h2) without reading g.
+        salt = int(self.group_id[:15], 16)
+        keys = f"CAST({mask} AS BIGINT), {', '.join(names)}"
+        h, h2 = f"xxhash64({salt}L, {keys}) AS h", f"xxhash64({salt ^ _SECOND_HASH_SALT}L, {keys}) AS h2"
+        # Deequ drops rows whose grouping columns are all NULL; no hashed member needs their count.
+        return h, h2, " OR ".join(f"{n} IS NOT NULL" for n in names)
+
+    def hashed_sql(self, relation: str) -> str:
+        """SQL text of this hashed grouping's counts ``(g, h, h2, cnt)`` over ``relation``, a view of
+        rows already in scope (:meth:`scoped`)."""
+        h, h2, present = self._hashes()
+        return (
+            f"SELECT '{self.group_id}' AS g, h, h2, count(1) AS {COUNT} "
+            f"FROM (SELECT {h}, {h2} FROM {relation} WHERE {present}) GROUP BY h, h2"
+        )
+
+    def observed_counts(self, df: DataFrame) -> DataFrame:
+        """This hashed grouping's counts of ``df`` built with the DataFrame API, for a ``df`` carrying an
+        :class:`~pyspark.sql.Observation`: one inside a temporary view never reports (Spark looks for it
+        in the query's unresolved plan), so :func:`sql_over` cannot take it."""
+        h, h2, present = self._hashes()
+        return (
+            self.scoped(df)
+            .where(present)
+            .selectExpr(f"'{self.group_id}' AS g", h, h2)
+            .groupBy("g", "h", "h2")
+            .count()
+            .withColumnRenamed("count", COUNT)
+        )
+
     def counts(self, df: DataFrame) -> DataFrame:
         """Counts per group of ``df`` in this grouping's table layout (lazy; analysis errors raise here)."""
         if not self.hashed:
             return frequencies(df, self.columns, self.where)  # keeps the all-NULL group (Histogram)
-        # SQL text, not pyspark.sql.functions: a handful of Py4J calls instead of ~4 per function,
-        # which is a visible part of a small append's fixed cost.
-        names = [quote(c) for c in self.columns]
-        mask = " + ".join(f"(CASE WHEN {n} IS NULL THEN {1 << i} ELSE 0 END)" for i, n in enumerate(names))
-        present = " OR ".join(f"{n} IS NOT NULL" for n in names)
-        # Deequ drops rows whose grouping columns are all NULL; no hashed member needs their count.
-        scoped = (
-            df.where(f"({present})")
-            if self.where is None
-            else df.where(F.expr(present) & in_scope(self.where))
-        )
-        # Salted with the grouping id: the correction joins on (h, h2) without reading g.
-        salt = int(self.group_id[:15], 16)
-        keys = f"CAST({mask} AS BIGINT), {', '.join(names)}"
-        return (
-            scoped.selectExpr(
-                f"xxhash64({salt}L, {keys}) AS h", f"xxhash64({salt ^ _SECOND_HASH_SALT}L, {keys}) AS h2"
-            )
-            .groupBy("h", "h2")
-            .agg(F.expr(f"'{self.group_id}' AS g"), F.expr(f"count(1) AS {COUNT}"))
-            .select("g", "h", "h2", COUNT)
-        )
+        return sql_over([self.scoped(df)], lambda views: self.hashed_sql(views[0]))
+
+
+def sql_over(frames: Sequence[DataFrame], text: Callable[[list[str]], str]) -> DataFrame:
+    """The SQL query ``text(views)`` over ``frames``, each given as a temporary view dropped again once
+    the query is analyzed (the analyzed plan keeps what it read).
+
+    One SQL text is a handful of Py4J calls; the same query built with the DataFrame API cost ~50 (each
+    function and column is a JVM call recording its call site), a visible part of a small append's
+    fixed cost.
+    """
+    spark = frames[0].sparkSession
+    views = [f"spark_mlops_{uuid.uuid4().hex}" for _ in frames]
+    try:
+        for frame, view in zip(frames, views, strict=True):
+            frame.createOrReplaceTempView(view)
+        return spark.sql(text(views))
+    finally:
+        for view in views:
+            spark.catalog.dropTempView(view)
 
 
 @dataclass(frozen=True)

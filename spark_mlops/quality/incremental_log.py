@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from spark_mlops.delta import sql_identifier
-from spark_mlops.errors import DeltaVersionError
 
 __all__ = [
     "EMPTY_RANGE",
+    "Appends",
     "ValueRange",
     "appended_files",
-    "appended_ranges",
-    "appended_rows",
-    "commit_adds",
     "disjoint",
     "log_dir",
+    "read_appends",
     "read_commit",
     "union_range",
 ]
@@ -71,26 +71,70 @@ def _absolute(root: str, path: str) -> str:
     return rel if "://" in rel or rel.startswith("/") else f"{root}/{rel}"
 
 
-def commit_adds(spark: SparkSession, table: str, version: int) -> list[tuple[str, int | None]]:
-    """The data files one commit added, with their row counts when the commit recorded statistics.
+@dataclass(frozen=True)
+class Appends:
+    """What the commits after a stored version added, read from their ``add`` actions in one pass.
 
-    Raises:
-        DeltaVersionError: the commit file is gone.
+    Attributes:
+        files: Absolute paths of the added data files; None when a commit is not a plain append.
+        reason: Why the commits are (or are not) append-only.
+        rows: Rows in the added files from their ``numRecords`` statistics (None: a file has none).
+        ranges: Per asked integer column, bounds of its non-NULL values in the added files from their
+            ``minValues``/``maxValues`` statistics (exact for integers, unlike truncated strings); None
+            when a file has no statistics for it.
+    """
+
+    files: list[str] | None
+    reason: str
+    rows: int | None = None
+    ranges: dict[str, ValueRange | None] = field(default_factory=dict)
+
+
+def read_appends(
+    spark: SparkSession, table: str, after_version: int, to_version: int, columns: Sequence[str] = ()
+) -> Appends:
+    """The files commits ``after_version+1 … to_version`` added if they only append, with their row
+    count and the value ranges of ``columns`` (each commit file read once, no Spark job for local logs).
     """
     directory = log_dir(spark, table)
-    actions = read_commit(spark, directory, version)
-    if actions is None:
-        raise DeltaVersionError(f"'{table}': commit {version} is not in the Delta log")
     root = directory[: -len("/_delta_log")]
-    out: list[tuple[str, int | None]] = []
-    for action in actions:
-        add = action.get("add")
-        if add is None:
-            continue
-        stats = json.loads(add["stats"]) if add.get("stats") else {}
-        rows = stats.get("numRecords")
-        out.append((_absolute(root, add["path"]), None if rows is None else int(rows)))
-    return out
+    paths: list[str] = []
+    rows: int | None = 0
+    ranges: dict[str, ValueRange | None] = dict.fromkeys(columns, EMPTY_RANGE)
+    for version in range(after_version + 1, to_version + 1):
+        actions = read_commit(spark, directory, version)
+        if actions is None:
+            return Appends(None, f"commit {version} is no longer in the Delta log")
+        operation = next((a["commitInfo"].get("operation") for a in actions if "commitInfo" in a), "?")
+        for action in actions:
+            if "metaData" in action or "protocol" in action:
+                return Appends(None, f"version {version} ({operation}) changes the table's metadata")
+            if "remove" in action and action["remove"].get("dataChange", True):
+                return Appends(None, f"version {version} is a {operation}: it removes data, not append-only")
+            add = action.get("add")
+            if add is None or not add.get("dataChange", True):
+                continue
+            if add.get("partitionValues") or add.get("deletionVector"):
+                return Appends(None, f"version {version} adds partitioned or deletion-vector files")
+            paths.append(_absolute(root, add["path"]))
+            stats = json.loads(add["stats"]) if add.get("stats") else {}
+            count = stats.get("numRecords")
+            rows = None if rows is None or count is None else rows + int(count)
+            for name in columns:
+                ranges[name] = _with_file(ranges[name], stats, name)
+    return Appends(paths, f"versions {after_version + 1}..{to_version} only append", rows, ranges)
+
+
+def _with_file(known: ValueRange | None, stats: dict[str, Any], name: str) -> ValueRange | None:
+    """``known`` widened by one added file's bounds of ``name`` (None: unknown)."""
+    if known is None:
+        return None
+    if stats.get("numRecords") is not None and stats.get("nullCount", {}).get(name) == stats["numRecords"]:
+        return known  # only NULLs: no value to compare
+    low, high = stats.get("minValues", {}).get(name), stats.get("maxValues", {}).get(name)
+    if not isinstance(low, int) or not isinstance(high, int):
+        return None
+    return union_range(known, (low, high))
 
 
 def appended_files(
@@ -102,81 +146,8 @@ def appended_files(
         ``(paths, reason)``: the absolute file paths, or None (with the reason) when a commit is not a
         plain append.
     """
-    directory = log_dir(spark, table)
-    root = directory[: -len("/_delta_log")]
-    paths: list[str] = []
-    for version in range(after_version + 1, to_version + 1):
-        actions = read_commit(spark, directory, version)
-        if actions is None:
-            return None, f"commit {version} is no longer in the Delta log"
-        operation = next((a["commitInfo"].get("operation") for a in actions if "commitInfo" in a), "?")
-        for action in actions:
-            if "metaData" in action or "protocol" in action:
-                return None, f"version {version} ({operation}) changes the table's metadata"
-            if "remove" in action and action["remove"].get("dataChange", True):
-                return None, f"version {version} is a {operation}: it removes data, not append-only"
-            add = action.get("add")
-            if add is None or not add.get("dataChange", True):
-                continue
-            if add.get("partitionValues") or add.get("deletionVector"):
-                return None, f"version {version} adds partitioned or deletion-vector files"
-            paths.append(_absolute(root, add["path"]))
-    return paths, f"versions {after_version + 1}..{to_version} only append"
-
-
-def appended_rows(spark: SparkSession, table: str, after_version: int, to_version: int) -> int | None:
-    """Rows in the files commits ``after_version+1 … to_version`` added, from the ``numRecords``
-    statistics of their ``add`` actions (no Spark job); None when a file has no statistics."""
-    directory = log_dir(spark, table)
-    total = 0
-    for version in range(after_version + 1, to_version + 1):
-        actions = read_commit(spark, directory, version)
-        if actions is None:
-            return None
-        for action in actions:
-            add = action.get("add")
-            if add is None or not add.get("dataChange", True):
-                continue
-            rows = (json.loads(add["stats"]) if add.get("stats") else {}).get("numRecords")
-            if rows is None:
-                return None
-            total += int(rows)
-    return total
-
-
-def appended_ranges(
-    spark: SparkSession, table: str, after_version: int, to_version: int, columns: list[str]
-) -> dict[str, ValueRange | None]:
-    """Per integer column: bounds of its non-NULL values in the files commits ``after_version+1 …
-    to_version`` added, from the Delta statistics of their ``add`` actions (no Spark job).
-
-    Integer statistics are exact (unlike truncated string bounds), so the bounds are sound. A column
-    that some added file has no statistics for maps to None (unknown).
-    """
-    directory = log_dir(spark, table)
-    out: dict[str, ValueRange | None] = dict.fromkeys(columns, EMPTY_RANGE)
-    for version in range(after_version + 1, to_version + 1):
-        actions = read_commit(spark, directory, version)
-        if actions is None:
-            return dict.fromkeys(columns)
-        for action in actions:
-            add = action.get("add")
-            if add is None or not add.get("dataChange", True):
-                continue
-            stats = json.loads(add["stats"]) if add.get("stats") else {}
-            rows, nulls = stats.get("numRecords"), stats.get("nullCount", {})
-            for name in columns:
-                known = out[name]
-                if known is None:
-                    continue
-                low, high = stats.get("minValues", {}).get(name), stats.get("maxValues", {}).get(name)
-                if rows is not None and nulls.get(name) == rows:
-                    continue  # only NULLs: no value to compare
-                if not isinstance(low, int) or not isinstance(high, int):
-                    out[name] = None
-                    continue
-                out[name] = union_range(known, (low, high))
-    return out
+    appends = read_appends(spark, table, after_version, to_version)
+    return appends.files, appends.reason
 
 
 def union_range(a: ValueRange | None, b: ValueRange | None) -> ValueRange | None:

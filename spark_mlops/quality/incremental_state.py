@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -116,22 +116,21 @@ class DeltaStateRepository:
         ident = hashlib.sha1(normalize_table(source).encode()).hexdigest()[:20]
         return os.path.join(self.states_table, ident)
 
-    def _documents(self, source: str) -> list[tuple[int, States]]:
-        """Stored documents of ``source``, newest version first (newest write first within a version)."""
+    def _documents(self, source: str) -> Iterator[tuple[int, States]]:
+        """Stored documents of ``source``, newest version first (newest write first within a version),
+        read one at a time: the newest usually answers, and a daily table gathers hundreds."""
         folder = self._folder(source)
         try:
             names = [n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith(".")]
         except FileNotFoundError:
-            return []
-        out: list[tuple[int, States]] = []
+            return
         for name in sorted(names, reverse=True):  # <version:020d>-<ns:020d>.json sorts by both
             try:
                 with open(os.path.join(folder, name), encoding="utf-8") as handle:
                     document = json.load(handle)
             except (OSError, ValueError) as exc:
                 raise RepositoryError(f"state repository '{self.root}': cannot read {name}: {exc}") from None
-            out.append((int(document["version"]), document["states"]))
-        return out
+            yield int(document["version"]), document["states"]
 
     def _save_document(self, source: str, version: int, states: States, now: int) -> None:
         folder = self._folder(source)

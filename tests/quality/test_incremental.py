@@ -19,7 +19,7 @@ import pytest
 
 from spark_mlops.delta import TableVersion, read_delta
 from spark_mlops.errors import DeltaVersionError, InvalidArgumentError
-from spark_mlops.quality import VerificationSuite, incremental_groups
+from spark_mlops.quality import VerificationSuite, incremental_groups, incremental_hashed
 from spark_mlops.quality.analyzers import (
     ApproxCountDistinct,
     Completeness,
@@ -290,12 +290,14 @@ def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: P
     assert math.isclose(optimized.metrics[Mean("a")].value, both["a"].mean())
 
     # The fixed cost of a small append is what this feature is about: one incremental run is 3 Spark
-    # jobs (the appended counts' write, which also observes the scan aggregates; the broadcast of the
-    # appended keys; the correction), no Delta commit, no Delta snapshot, one state document.
+    # jobs (the appended counts, which also observe the scan aggregates; the broadcast of the appended
+    # keys; the correction), no Delta commit, no Delta snapshot, one state document. Here with the
+    # path of appends too large for the driver (a shuffle and a Spark write of the counts).
     _append(spark, path, V2)
     suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
     documents = len(os.listdir(repo._folder(path)))
-    with count_jobs() as jobs:
+    with count_jobs() as jobs, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(incremental_hashed, "DRIVER_COUNTS", 0)
         appended = suite.run()
     assert appended.incremental.mode == "incremental" and jobs.count == 3
     assert len(os.listdir(repo._folder(path))) == documents + 1
@@ -306,7 +308,8 @@ def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: P
     assert math.isclose(appended.metrics[Mean("a")].value, three["a"].mean())
 
     # Ids above every stored one (the Delta statistics of the appended file prove it): all appended
-    # groups are new, so the correction reads no old file and needs no broadcast: 1 job.
+    # groups are new, so the correction reads no old file and needs no broadcast: 1 job (the counts,
+    # taken in one task without a shuffle and written by the driver).
     v3 = _rows([*range(1000, 1020), 1000, None], 500)
     _append(spark, path, v3)
     suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
