@@ -49,7 +49,6 @@ from spark_mlops.quality.profiles.scans import (
     distribution_job,
     known_counts,
     moments_job,
-    shifted_variance,
 )
 
 __all__ = [
@@ -195,16 +194,9 @@ def profile_columns(
     categorical = {i: _col(n).cast("string") for i, n in enumerate(names) if i not in numeric}
     source = df
     known, continuous = _prior(reference, names, numeric)
-    shift = _shifts(reference, names, numeric)
-    row = moments_job(
-        source, numeric, categorical, extra, label, known=known, continuous=continuous, shift=shift
-    )
+    row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
-    for i, k in shift.items():  # sums around the reference's mean → the plain sum and variance
-        t, q = row.pop(f"t{i}", None), row.pop(f"q{i}", None)
-        if t is not None and q is not None and present[i]:
-            row[f"s{i}"], row[f"v{i}"] = t + k * present[i], shifted_variance(q, t, present[i])
     tables: dict[int, tuple[Column, bool]] = {}
     kll: dict[int, tuple[Column, float]] = {}
     hll: dict[int, tuple[Column, bool]] = {}
@@ -260,7 +252,7 @@ def profile_columns(
             integral = types[name] == "Integral"
             dist = _numeric(row, i, n, present[i], counted.get(i), sketches.get(i), approx.get(i), integral)
             result[name] = dist
-    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "q", "lo", "hi", "b")}
+    own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "lo", "hi", "b")}
     own |= {f"w{j}" for j in categorical} | {k for k in row if k.startswith("k") and "_" in k}
     extra_values = {k: v for k, v in row.items() if k not in own}
     by_name = {names[i]: c for i, c in approx.items()}
@@ -283,20 +275,6 @@ def _prior(
             elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
                 continuous.add(i)
     return known, continuous
-
-
-def _shifts(
-    reference: DatasetProfile | None, names: Sequence[str], numeric: Mapping[int, Column]
-) -> dict[int, float]:
-    """The reference's mean of each numeric column it measured (job 1 sums squares around it)."""
-    shift: dict[int, float] = {}
-    if reference is None:
-        return shift
-    for i in numeric:
-        ref = reference.columns.get(names[i])
-        if isinstance(ref, NumericDistribution) and ref.count and math.isfinite(ref.mean):
-            shift[i] = float(ref.mean)
-    return shift
 
 
 def _numeric(

@@ -38,7 +38,6 @@ __all__ = [
     "distribution_job",
     "known_counts",
     "moments_job",
-    "shifted_variance",
 ]
 
 CODEGEN_MAX_FIELDS = "spark.sql.codegen.maxFields"
@@ -97,7 +96,6 @@ def moments_job(
     *,
     known: Mapping[int, Sequence[Any]] | None = None,
     continuous: Collection[int] = (),
-    shift: Mapping[int, float] | None = None,
 ) -> dict[str, Any]:
     """Job 1: declarative aggregates only, whole-stage codegen kept on.
 
@@ -110,10 +108,6 @@ def moments_job(
         known: Numeric column index → the values a reference saw (≤ 20): counted here per value
             (:func:`known_counts` reads them back), the bitmap then only covers the other values.
         continuous: Numeric columns known to be continuous: no discreteness bitmap.
-        shift: Numeric column index → a value ``K`` near its mean (a reference's): the column's sum
-            and spread are then ``Σ(x − K)`` and ``Σ(x − K)²`` (aliases ``t{i}``, ``q{i}``) instead of
-            ``sum`` and ``var_pop`` — a multiply-add per row instead of Welford's update with its
-            division (:func:`shifted_variance` reads them back).
 
     Returns:
         The one result row as a dict.
@@ -127,7 +121,8 @@ def moments_job(
         x = v
         exprs += [
             F.count(x).alias(f"c{i}"),
-            *_sum_and_spread(x, i, shift),
+            F.sum(x).alias(f"s{i}"),
+            F.var_pop(x).alias(f"v{i}"),
             F.min(x).alias(f"lo{i}"),
             F.max(x).alias(f"hi{i}"),
         ]
@@ -156,24 +151,6 @@ def moments_job(
             return source.agg(*exprs).collect()[0].asDict()
     with codegen_fields_raised(spark), job_description(spark, what):
         return source.agg(*exprs).collect()[0].asDict()  # a global aggregation returns one row
-
-
-def _sum_and_spread(x: Column, i: int, shift: Mapping[int, float] | None) -> list[Column]:
-    if shift is None or i not in shift:
-        return [F.sum(x).alias(f"s{i}"), F.var_pop(x).alias(f"v{i}")]
-    d = x - F.lit(float(shift[i]))
-    return [F.sum(d).alias(f"t{i}"), F.sum(d * d).alias(f"q{i}")]
-
-
-def shifted_variance(squares: float, shifted_total: float, count: int) -> float:
-    """Population variance from ``Σ(x − K)²``, ``Σ(x − K)`` and the count (clamped at 0).
-
-    ``E[(x−K)²] − E[x−K]²``: in floating point the subtraction loses about ``log10(E[x−K]² / var)`` of
-    the 16 digits — nothing while ``K`` is a reference's mean and the data has not moved by thousands
-    of standard deviations (summing ``x − K`` also keeps a large offset such as 1e9 out of the sums).
-    """
-    d = shifted_total / count
-    return max(0.0, squares / count - d * d)
 
 
 def _bit(one: Column, position: Column) -> Column:
