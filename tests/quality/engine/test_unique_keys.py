@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,6 +30,17 @@ def ids(spark):  # type: ignore[no-untyped-def]
 def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
     kept = pdf[columns].dropna(how="all").fillna("<null>").astype(str)
     return _metrics_of_counts(kept.groupby(columns).size().to_numpy())
+
+
+def _uniqueness_family(col: str) -> list[Any]:
+    return [Uniqueness(col), Distinctness(col), UniqueValueRatio(col), CountDistinct(col), Entropy(col)]
+
+
+def _take_the_unique_key_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend any frame is large and its key unique enough, so the engine probes and takes the path."""
+    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
+    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
+    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
 
 
 def _metrics_of_counts(counts: np.ndarray) -> dict[str, float]:
@@ -88,9 +101,7 @@ def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, cou
     # Pretend the frame is large (size estimate) so the probe runs; every metric equals pandas'.
     df, pdf = ids
     batch_before = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
-    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
-    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
-    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
+    _take_the_unique_key_path(monkeypatch)
     calls: list[int] = []
     real = unique_keys.exact_unique_summary
 
@@ -99,13 +110,7 @@ def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, cou
         return real(*args, **kwargs)
 
     monkeypatch.setattr(grouping_engine, "exact_unique_summary", spy)
-    analyzers = [
-        Uniqueness("id"),
-        Distinctness("id"),
-        UniqueValueRatio("id"),
-        CountDistinct("id"),
-        Entropy("id"),
-    ]
+    analyzers = _uniqueness_family("id")
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
     assert calls == [1]
@@ -125,9 +130,7 @@ def test_too_many_repeated_hashes_fall_back(spark, ids, monkeypatch) -> None:  #
     key = F.xxhash64(F.col("id"))
     assert unique_keys.exact_unique_summary(df.where(F.col("id").isNotNull()), ("id",), key, 3) is None
     # ... and the engine then answers through the group-by, still exactly.
-    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
-    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
-    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
+    _take_the_unique_key_path(monkeypatch)
     metric = compute_metrics(df, [Uniqueness("id")])[Uniqueness("id")]
     assert metric.value == pytest.approx(_reference(pdf, ["id"])["Uniqueness"])
 
@@ -152,16 +155,8 @@ def test_integral_keys_are_their_own_exact_key(spark, monkeypatch, count_jobs) -
     values += [None] * 7
     pdf = pd.DataFrame({"id": pd.array(values, dtype="Int64")})
     df = spark.createDataFrame([(v,) for v in values], "id long").cache()
-    monkeypatch.setattr(unique_keys, "MIN_PLAN_BYTES", 0)
-    monkeypatch.setattr(unique_keys, "PROBE_ROWS", 500)
-    monkeypatch.setattr(unique_keys, "PROBE_MIN_DISTINCT_SHARE", 0.5)
-    analyzers = [
-        Uniqueness("id"),
-        Distinctness("id"),
-        UniqueValueRatio("id"),
-        CountDistinct("id"),
-        Entropy("id"),
-    ]
+    _take_the_unique_key_path(monkeypatch)
+    analyzers = _uniqueness_family("id")
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
     assert jobs.count == 2  # the probe and the counting job: nothing re-counted
