@@ -20,12 +20,17 @@ from __future__ import annotations
 import json
 import sys
 import time
-import uuid
+from pathlib import Path
 from typing import Any
 
 from pyspark.java_gateway import ensure_callback_server_started
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
+
+# The repository root, so the child times its cases with the parent's own rule (bench.timing needs
+# only the standard library and pyspark, both in the Deequ virtualenv).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.timing import timed
 
 COLUMNS = ("star_rating", "review_id", "marketplace", "total_votes", "year")
 MARKETPLACES = ("US", "UK", "DE", "JP", "FR")
@@ -54,32 +59,6 @@ def emit(row: dict[str, Any]) -> None:
     sys.stdout.write("BENCH-ROW " + json.dumps(row) + "\n")
     sys.stdout.flush()
     log(f"{row['engine']} {row['workload']}: min {min(row['seconds']):.3f} s, {row['jobs']} job(s)")
-
-
-def timed(
-    spark: SparkSession, fn: Any, repeat: int, warmup: bool, budget: float | None
-) -> tuple[list[float], int, Any]:
-    """The rule of ``bench.timing.timed``: the first run counts the Spark jobs (and is the warm-up); a
-    first run slower than ``budget`` seconds is the case's only time; else ``repeat`` timed runs."""
-    sc = spark.sparkContext
-    group = f"bench-{uuid.uuid4().hex}"
-    start = time.perf_counter()
-    sc.setJobGroup(group, "bench", interruptOnCancel=False)
-    try:
-        result = fn()
-    finally:
-        jobs = len(sc.statusTracker().getJobIdsForGroup(group))
-        for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
-            sc.setLocalProperty(key, None)  # type: ignore[arg-type]
-    first = time.perf_counter() - start
-    if budget is not None and first > budget:
-        return [first], jobs, result
-    seconds = [] if warmup else [first]
-    while len(seconds) < repeat:
-        start = time.perf_counter()
-        result = fn()
-        seconds.append(time.perf_counter() - start)
-    return seconds, jobs, result
 
 
 def suggest(
