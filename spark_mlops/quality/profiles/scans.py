@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from spark_mlops.quality.analyzers.base import sql_string
 from spark_mlops.spark import job_description, session_conf
 
 __all__ = [
@@ -89,9 +90,9 @@ def _ones(word: int | None) -> int:
 
 def moments_job(
     source: DataFrame,
-    numeric: Mapping[int, Column],
-    categorical: Mapping[int, Column],
-    extra: Sequence[Column],
+    numeric: Mapping[int, str],
+    categorical: Mapping[int, str],
+    extra: Sequence[Column] | Mapping[str, str],
     label: str,
     *,
     known: Mapping[int, Sequence[Any]] | None = None,
@@ -101,76 +102,105 @@ def moments_job(
 
     Args:
         source: The data.
-        numeric: Column index → its value as a double (NaN → NULL).
-        categorical: Column index → its value as a string.
-        extra: The caller's declarative aggregates.
+        numeric: Column index → SQL text of its value as a double (NaN → NULL).
+        categorical: Column index → SQL text of its value as a string.
+        extra: The caller's declarative aggregates: Columns (aliased), or alias → SQL text (cheaper:
+            no Py4J round trip per function).
         label: Job description prefix.
         known: Numeric column index → the values a reference saw (≤ 20): counted here per value
             (:func:`known_counts` reads them back), the bitmap then only covers the other values.
         continuous: Numeric columns known to be continuous: no discreteness bitmap.
 
     Returns:
-        The one result row as a dict.
+        The result as one dict: alias → value.
     """
     # The bit expressions stay inside the aggregates (a projection of them below the aggregate measured
     # 4x slower at 50 columns); whole-stage codegen shares each column's hash between its aggregates.
-    one = F.lit(1).cast("long")
-    exprs: list[Column] = [F.count(F.lit(1)).alias("n"), *extra]
     known = known or {}
-    for i, v in numeric.items():
-        x = v
-        exprs += [
-            F.count(x).alias(f"c{i}"),
-            F.sum(x).alias(f"s{i}"),
-            F.var_pop(x).alias(f"v{i}"),
-            F.min(x).alias(f"lo{i}"),
-            F.max(x).alias(f"hi{i}"),
+    groups: list[list[tuple[str, str]]] = [[("n", "count(1)")]]
+    if isinstance(extra, Mapping):
+        groups += [[(alias, sql)] for alias, sql in extra.items()]
+    for i, x in numeric.items():
+        group = [
+            (f"c{i}", f"count({x})"),
+            (f"s{i}", f"sum({x})"),
+            (f"v{i}", f"var_pop({x})"),
+            (f"lo{i}", f"min({x})"),
+            (f"hi{i}", f"max({x})"),
         ]
         if i in known:
-            other = _known_aggregates(x, i, known[i], exprs)
-            exprs.append(F.bit_or(F.when(other, _bit(one, F.hash(x).bitwiseAND(63)))).alias(f"b{i}"))
+            other = _known_aggregates(x, i, known[i], group)
+            group.append((f"b{i}", f"bit_or(CASE WHEN {other} THEN {_bit(f'hash({x}) & 63')} END)"))
         elif i not in continuous:
-            exprs.append(F.bit_or(F.when(x.isNotNull(), _bit(one, F.hash(x).bitwiseAND(63)))).alias(f"b{i}"))
-    for j, t in categorical.items():
-        x = t
-        exprs.append(F.count(x).alias(f"c{j}"))
-        other = _known_aggregates(x, j, known[j], exprs) if j in known else x.isNotNull()
-        h = F.hash(x)
-        sampled = other & (F.call_function("shiftright", h, F.lit(6)).bitwiseAND(_SAMPLED_RATE - 1) == 0)
-        high = F.call_function("shiftright", h, F.lit(11)).bitwiseAND(63)
-        exprs += [
-            F.bit_or(F.when(other, _bit(one, h.bitwiseAND(63)))).alias(f"b{j}"),
-            F.bit_or(F.when(sampled, _bit(one, high))).alias(f"w{j}"),
+            group.append((f"b{i}", f"bit_or(CASE WHEN {x} IS NOT NULL THEN {_bit(f'hash({x}) & 63')} END)"))
+        groups.append(group)
+    for j, x in categorical.items():
+        group = [(f"c{j}", f"count({x})")]
+        other = _known_aggregates(x, j, known[j], group) if j in known else f"{x} IS NOT NULL"
+        h = f"hash({x})"
+        sampled = f"{other} AND (shiftright({h}, 6) & {_SAMPLED_RATE - 1}) = 0"
+        group += [
+            (f"b{j}", f"bit_or(CASE WHEN {other} THEN {_bit(f'{h} & 63')} END)"),
+            (f"w{j}", f"bit_or(CASE WHEN {sampled} THEN {_bit(f'shiftright({h}, 11) & 63')} END)"),
         ]
+        groups.append(group)
+    columns = [] if isinstance(extra, Mapping) else list(extra)
+    aggregates = [a for g in groups for a in g]
+    # One named_struct of SQL text: a handful of Py4J calls whatever the number of aggregates.
+    text = "named_struct(" + ", ".join(f"'{a}', {e}" for a, e in aggregates) + ") AS _m"
     spark = source.sparkSession
-    what = f"{label}: moments ({len(exprs)} aggregates)"
-    if len(exprs) > _CODEGEN_MAX_AGGREGATES:
-        # Generated code above 64 KB per method does not compile (Spark falls back to interpreted code
-        # after a long failed compile): a wide table's one aggregation runs interpreted from the start.
-        with job_description(spark, what):
-            return source.agg(*exprs).collect()[0].asDict()
-    with codegen_fields_raised(spark), job_description(spark, what):
-        return source.agg(*exprs).collect()[0].asDict()  # a global aggregation returns one row
+    total = len(aggregates) + len(columns)
+    what = f"{label}: moments ({total} aggregates)"
+    # Generated code above 64 KB per method does not compile (Spark falls back to interpreted code after
+    # a long failed compile): a wide table's one aggregation runs interpreted from the start.
+    raised = codegen_fields_raised(spark) if total <= _CODEGEN_MAX_AGGREGATES else nullcontext()
+    with raised, job_description(spark, what):
+        if columns:
+            result = source.agg(F.expr(text), *columns).collect()[0].asDict()
+        else:  # a global aggregation returns one row
+            result = source.selectExpr(text).collect()[0].asDict()
+    row: dict[str, Any] = result.pop("_m").asDict()
+    row.update(result)
+    return row
 
 
-def _bit(one: Column, position: Column) -> Column:
-    return F.call_function("shiftleft", one, position)
+def _bit(position: str) -> str:
+    return f"shiftleft(1L, {position})"
 
 
-def _known_aggregates(x: Column, i: int, values: Sequence[Any], exprs: list[Column]) -> Column:
-    """Append the packed per-value counts of column ``i`` to ``exprs``; return "x is another value".
+def _literal(value: Any) -> str:
+    """SQL text of a literal with the type ``F.lit(value)`` gives it (double, bigint/int, boolean, string).
+
+    Doubles go through a string cast so every value (infinities, 17 significant digits) is exact.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return f"CAST('{value!r}' AS DOUBLE)"
+        special = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return f"CAST('{special}' AS DOUBLE)"
+    if isinstance(value, int):
+        return f"{value}" if -(2**31) <= value < 2**31 else f"{value}L"
+    if isinstance(value, str):
+        return sql_string(value)
+    raise TypeError(f"value: no SQL literal for {type(value).__name__}")
+
+
+def _known_aggregates(x: str, i: int, values: Sequence[Any], group: list[tuple[str, str]]) -> str:
+    """Append the packed per-value counts of column ``i`` to ``group``; return "x is another value".
 
     Two values share one 64-bit sum (low and high 32 bits), halving the aggregates: whole-stage codegen
     compiles only up to a few hundred of them (``_CODEGEN_MAX_AGGREGATES``). ``try_sum`` turns an
     overflow into NULL instead of an ANSI error; :func:`known_counts` then reports the counts unknown.
     """
-    key, targets = x, [F.lit(v) for v in values]
+    targets = [_literal(v) for v in values]
     for p in range(0, len(values), 2):
-        slot = F.when(key == targets[p], F.lit(1).cast("long"))
+        slot = f"WHEN {x} = {targets[p]} THEN 1L"
         if p + 1 < len(values):
-            slot = slot.when(key == targets[p + 1], F.lit(_HIGH).cast("long"))
-        exprs.append(F.try_sum(slot.otherwise(F.lit(0).cast("long"))).alias(f"k{i}_{p // 2}"))
-    return x.isNotNull() & ~key.isin(targets)
+            slot += f" WHEN {x} = {targets[p + 1]} THEN {_HIGH}L"
+        group.append((f"k{i}_{p // 2}", f"try_sum(CASE {slot} ELSE 0L END)"))
+    return f"({x} IS NOT NULL AND NOT {x} IN ({', '.join(targets)}))"
 
 
 def known_counts(
@@ -197,28 +227,22 @@ def known_counts(
     return {v: c for v, c in counts.items() if c}
 
 
-def _packed(aggregates: Mapping[int, Column], kind: int) -> Column:
-    """One array of ``(kind, i, c, q)`` structs from a one-row aggregate: a KLL sketch ``q`` (kind 1) or an
-    HLL estimate ``c`` (kind 2) per column. Kept as one array (not ``inline``-d) because Spark plans a
-    generator over a global aggregate as a scalar subquery, i.e. one more job."""
+def _packed(aggregates: Mapping[int, str], kind: int) -> str:
+    """SQL text of one array of ``(kind, i, c, q)`` structs from a one-row aggregate: a KLL sketch ``q``
+    (kind 1) or an HLL estimate ``c`` (kind 2) per column. Kept as one array (not ``inline``-d) because
+    Spark plans a generator over a global aggregate as a scalar subquery, i.e. one more job."""
     structs = []
     for i, value in aggregates.items():
-        structs.append(
-            F.struct(
-                F.lit(kind).alias("kind"),
-                F.lit(i).alias("i"),
-                (value.cast("long") if kind == 2 else F.lit(None).cast("long")).alias("c"),
-                (value if kind == 1 else F.lit(None).cast("binary")).alias("q"),
-            )
-        )
-    return F.array(*structs)
+        c, q = (value, "CAST(NULL AS BINARY)") if kind == 2 else ("NULL", value)
+        structs.append(f"named_struct('kind', {kind}, 'i', {i}, 'c', CAST({c} AS BIGINT), 'q', {q})")
+    return "array(" + ", ".join(structs) + ")"
 
 
 def distribution_job(
     source: DataFrame,
-    tables: Mapping[int, tuple[Column, bool]],
-    kll: Mapping[int, tuple[Column, float]],
-    hll: Mapping[int, tuple[Column, bool]],
+    tables: Mapping[int, tuple[str, bool]],
+    kll: Mapping[int, tuple[str, float]],
+    hll: Mapping[int, tuple[str, bool]],
     *,
     sketch_k: int,
     seed: int,
@@ -226,11 +250,13 @@ def distribution_job(
 ) -> list[Any]:
     """Job 2: frequency tables, sampled KLL sketches and HLL counts as one ``union``.
 
+    Every expression is SQL text: one ``selectExpr`` per branch, however many columns.
+
     Args:
         source: The data.
-        tables: Column index → (its value, numeric?) to tabulate exactly.
-        kll: Column index → (its double value, sampling fraction of its present values).
-        hll: Column index → (its value, numeric?) needing an approximate distinct count.
+        tables: Column index → (SQL text of its value, numeric?) to tabulate exactly.
+        kll: Column index → (SQL text of its double value, sampling fraction of its present values).
+        hll: Column index → (SQL text of its value, numeric?) needing an approximate distinct count.
         sketch_k: KLL ``k``.
         seed: Seed of the Bernoulli sample.
         label: Job description prefix.
@@ -241,41 +267,36 @@ def distribution_job(
     """
     parts: list[DataFrame] = []
     if tables:
-        structs = [
-            F.struct(
-                F.lit(i).alias("i"),
-                (F.lit(None).cast("string") if numeric else v).alias("s"),
-                (v if numeric else F.lit(None).cast("double")).alias("d"),
-            )
+        structs = ", ".join(
+            f"named_struct('i', {i}, 's', {'CAST(NULL AS STRING)' if numeric else v}, "
+            f"'d', {v if numeric else 'CAST(NULL AS DOUBLE)'})"
             for i, (v, numeric) in tables.items()
-        ]
-        stacked = source.select(F.inline(F.array(*structs))).where("s IS NOT NULL OR d IS NOT NULL")
-        cells = stacked.groupBy("i", "s", "d").count()
-        parts.append(
-            cells.select("i", "s", "d", F.col("count").alias("c"), F.lit(None).cast(_PACKED).alias("packed"))
         )
-    k = F.lit(sketch_k)
+        stacked = source.selectExpr(f"inline(array({structs}))").where("s IS NOT NULL OR d IS NOT NULL")
+        cells = stacked.groupBy("i", "s", "d").count()
+        parts.append(cells.selectExpr("i", "s", "d", "`count` AS c", f"CAST(NULL AS {_PACKED}) AS packed"))
     if hll:
         # HLL needs every row: the KLL inputs join this aggregate, thinned per column by a uniform draw.
-        u = F.rand(seed).alias("_u")
-        full = source.select("*", u)
+        full = source.selectExpr("*", f"rand({seed}) AS _u")
         sketches = {
-            i: F.kll_sketch_agg_double(v if f >= 1.0 else F.when(F.col("_u") < f, v), k)
+            i: _kll(v if f >= 1.0 else f"CASE WHEN _u < {_literal(float(f))} THEN {v} END", sketch_k)
             for i, (v, f) in kll.items()
         }
         counts = {i: _distinct(v, numeric) for i, (v, numeric) in hll.items()}
-        packed = F.concat(_packed(sketches, 1), _packed(counts, 2)) if sketches else _packed(counts, 2)
-        parts.append(full.agg(*_no_cell(), packed.alias("packed")))
+        packed = _packed(counts, 2)
+        if sketches:
+            packed = f"concat({_packed(sketches, 1)}, {packed})"
+        parts.append(full.selectExpr(*_NO_CELL, f"{packed} AS packed"))
     elif kll:
         # Sample once at the largest fraction any column needs, then thin each column to its own.
         top = max(f for _, f in kll.values())
         sampled = source if top >= 1.0 else source.sample(fraction=top, seed=seed)
-        sampled = sampled.select("*", F.rand(seed + 1).alias("_u"))
+        sampled = sampled.selectExpr("*", f"rand({seed + 1}) AS _u")
         exprs = {}
         for i, (v, f) in kll.items():
-            x = v if f >= top else F.when(F.col("_u") < f / top, v)
-            exprs[i] = F.kll_sketch_agg_double(x, k)
-        parts.append(sampled.agg(*_no_cell(), _packed(exprs, 1).alias("packed")))
+            x = v if f >= top else f"CASE WHEN _u < {_literal(float(f / top))} THEN {v} END"
+            exprs[i] = _kll(x, sketch_k)
+        parts.append(sampled.selectExpr(*_NO_CELL, f"{_packed(exprs, 1)} AS packed"))
     if not parts:
         return []
     union = parts[0]
@@ -287,18 +308,21 @@ def distribution_job(
         return union.collect()
 
 
-def _no_cell() -> list[Column]:
-    return [
-        F.lit(None).cast("int").alias("i"),
-        F.lit(None).cast("string").alias("s"),
-        F.lit(None).cast("double").alias("d"),
-        F.lit(None).cast("long").alias("c"),
-    ]
+_NO_CELL = (
+    "CAST(NULL AS INT) AS i",
+    "CAST(NULL AS STRING) AS s",
+    "CAST(NULL AS DOUBLE) AS d",
+    "CAST(NULL AS BIGINT) AS c",
+)
 
 
-def _distinct(values: Column, numeric: bool) -> Column:
+def _kll(values: str, k: int) -> str:
+    return f"kll_sketch_agg_double({values}, {k})"
+
+
+def _distinct(values: str, numeric: bool) -> str:
     # DataSketches HLL (lgK 12: ≈ 1.6 % relative standard error, 1.04/√4096 — Flajolet et al. 2007);
     # about a third of the CPU of approx_count_distinct's HLL++ on Spark 4.2. Doubles go in as their
     # 64-bit xxhash (NULL stays NULL, not counted).
-    hashed = F.when(values.isNotNull(), F.xxhash64(values)) if numeric else values
-    return F.hll_sketch_estimate(F.hll_sketch_agg(hashed, F.lit(_HLL_LG_K)))
+    hashed = f"CASE WHEN {values} IS NOT NULL THEN xxhash64({values}) END" if numeric else values
+    return f"hll_sketch_estimate(hll_sketch_agg({hashed}, {_HLL_LG_K}))"
