@@ -16,8 +16,10 @@ from pyspark.sql import DataFrame
 
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.quality.analyzers.base import Analyzer, ScanShareableAnalyzer, State
+from spark_mlops.quality.analyzers.basic import Size
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
 from spark_mlops.quality.analyzers.grouping import FrequencyState, frequencies
+from spark_mlops.quality.analyzers.states import NumMatches
 from spark_mlops.quality.engine.grouping import compute_grouping_metrics
 from spark_mlops.quality.engine.scan import compute_scan_states
 from spark_mlops.quality.metrics import Metric
@@ -79,8 +81,17 @@ def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyz
     """
     scan, grouping = _split(df, analyzers)
     results: dict[Analyzer, Metric] = {}
-    for analyzer, state in compute_scan_states(df, scan).items():
+    # The scan job counts the rows for free; a grouping on a nearly unique key uses the count to decide
+    # whether its keys fit on the driver (engine.unique_keys), which would otherwise cost a count job.
+    size = Size()
+    hidden = bool(grouping) and bool(scan) and size not in scan
+    row_bound: int | None = None
+    for analyzer, state in compute_scan_states(df, [*scan, size] if hidden else scan).items():
+        if analyzer == size and isinstance(state, NumMatches):
+            row_bound = state.num_matches
+        if analyzer is size and hidden:
+            continue
         results[analyzer] = state if isinstance(state, Metric) else analyzer.compute_metric_from(state)
-    for grouping_analyzer, metric in compute_grouping_metrics(df, grouping).items():
+    for grouping_analyzer, metric in compute_grouping_metrics(df, grouping, row_bound).items():
         results[grouping_analyzer] = metric
     return results

@@ -5,9 +5,10 @@ Entropy), neither of which shuffles the values themselves:
 
 * **Large, nearly unique keys** (ids; decided by the plan's size estimate and a small probe):
   :mod:`.unique_keys` — one 64-bit hash per row (a single integral column is its own key), counted
-  per shuffle partition, and only the hashes seen more than once re-counted on the real values.
-  Exact whatever the hash does; ≈ 2× faster than ``groupBy(col).count()`` on 10 M ids
-  (``bench/results/uniqueness.md``). Two to four jobs.
+  on the driver when the row count allows it, else per shuffle partition, and only the hashes seen
+  more than once re-counted on the real values. Exact whatever the hash does; on 10 M ids ≈ 3× faster
+  than ``groupBy(col).count()`` on the driver, ≈ 2× in the shuffle (``bench/results/quality_suite.md``).
+  Two to five jobs.
 * **Everything else**: rows are grouped on a 128-bit key, the pair of two independently seeded 64-bit
   ``xxhash64`` of the grouping columns (NULL-aware: a NULL bitmask is hashed in, so ``(NULL, "a")`` and
   ``("a", NULL)`` differ), and the per-key counts are summarized in the same job (Spark's map-side
@@ -38,7 +39,7 @@ from spark_mlops.quality.analyzers.grouping import (
     summary_from_row,
 )
 from spark_mlops.quality.engine.errors import failure_message
-from spark_mlops.quality.engine.unique_keys import exact_unique_summary, looks_unique
+from spark_mlops.quality.engine.unique_keys import driver_max_keys, exact_unique_summary, looks_unique
 from spark_mlops.quality.metrics import Metric
 from spark_mlops.spark import job_description
 
@@ -70,12 +71,22 @@ def _key(columns: Sequence[str]) -> tuple[Column, Column, Column]:
     return first, second, any_present
 
 
-def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> GroupSummary:
+def hashed_summary(
+    df: DataFrame, columns: Sequence[str], where: str | None, row_bound: int | None = None
+) -> GroupSummary:
     """The :class:`GroupSummary` of ``columns`` over rows in scope, grouping on a 128-bit hash key, in
-    one Spark job (exact unless two different values collide on all 128 bits).
+    one Spark job (exact unless two different values collide on all 128 bits), or exactly on the
+    unique-key path for large, nearly unique keys.
 
     Rows whose grouping columns are all NULL are dropped before grouping (no analyzer on this path
     needs them), so ``null_rows`` is 0.
+
+    Args:
+        df: The data.
+        columns: The grouping columns.
+        where: The analyzers' filter.
+        row_bound: The rows of ``df`` if the caller counted them (the scan job does, for free); the
+            unique-key path otherwise counts them itself to decide whether the keys fit on the driver.
     """
     first, second, any_present = _key(columns)
     scoped = df.where(any_present if where is None else any_present & in_scope(where))
@@ -85,8 +96,13 @@ def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> 
     )
     key = column(columns[0]).cast("long") if injective else first
     if looks_unique(scoped, key):
-        partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
-        summary = exact_unique_summary(scoped, tuple(columns), key, partitions, injective)
+        spark = df.sparkSession
+        partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+        if row_bound is None:
+            # One cheap job (no column decoded) that can spare the shuffle of every key.
+            row_bound = df.count()
+        on_driver = row_bound <= driver_max_keys(spark)
+        summary = exact_unique_summary(scoped, tuple(columns), key, partitions, injective, on_driver)
         if summary is not None:
             return summary
     # count(1) only: any further per-group aggregate (e.g. a min/max witness) doubles the group-by's cost.
@@ -95,19 +111,27 @@ def hashed_summary(df: DataFrame, columns: Sequence[str], where: str | None) -> 
 
 
 def _summary(
-    df: DataFrame, columns: tuple[str, ...], where: str | None, members: list[GroupingAnalyzer]
+    df: DataFrame,
+    columns: tuple[str, ...],
+    where: str | None,
+    members: list[GroupingAnalyzer],
+    row_bound: int | None,
 ) -> GroupSummary:
     top_k = max(m.top_k for m in members)
     mutual_information = any(m.needs_mutual_information for m in members)
     if top_k or mutual_information or len(columns) > _MAX_MASK_COLUMNS:
         return summarize(frequencies(df, columns, where), len(columns), top_k, mutual_information)
-    return hashed_summary(df, columns, where)
+    return hashed_summary(df, columns, where, row_bound)
 
 
 def compute_grouping_metrics(
-    df: DataFrame, analyzers: Sequence[GroupingAnalyzer]
+    df: DataFrame, analyzers: Sequence[GroupingAnalyzer], row_bound: int | None = None
 ) -> dict[GroupingAnalyzer, Metric]:
-    """Metrics of grouping analyzers, one Spark job per distinct (columns, where)."""
+    """Metrics of grouping analyzers, one Spark job per distinct (columns, where).
+
+    ``row_bound`` is the number of rows of ``df`` when the caller has counted them (see
+    :func:`hashed_summary`).
+    """
     results: dict[GroupingAnalyzer, Metric] = {}
     schema = df.schema
     groupings: dict[tuple[tuple[str, ...], str | None], list[GroupingAnalyzer]] = {}
@@ -121,7 +145,7 @@ def compute_grouping_metrics(
         label = f"spark_mlops: grouping on {list(columns)} for {len(members)} analyzers"
         try:
             with job_description(df.sparkSession, label):
-                summary = _summary(df, columns, where, members)
+                summary = _summary(df, columns, where, members, row_bound)
         except Exception as exc:  # noqa: BLE001 - a bad where is a failed metric, not a crash
             message = failure_message(exc)
             for analyzer in members:

@@ -3,16 +3,24 @@
 Why this path exists: on keys that are nearly all distinct (ids), ``groupBy(...).count()`` spends most
 of its time in Spark's map-side partial aggregation, which cannot shrink anything when every key is
 new, and then in a second hash aggregation after the shuffle. Here each row becomes one 64-bit
-``xxhash64``; each map partition packs its hashes into one byte string per hash bucket (so Spark
-shuffles a few thousand byte strings, not one row per value), and every shuffle partition counts its
-hashes with one NumPy sort (hand-written because it is ≈ 2× faster than the two Spark hash
-aggregations on 10 M ids, ``bench/results/uniqueness.md``). A hash seen once is a value seen once:
-those rows are final. The few hashes seen more than once — real duplicates or hash collisions, the
-two cannot be told apart from the hash — are **re-counted on the real values** (a broadcast
-semi-join; those rows are grouped on the driver through Arrow when they are few and of a type whose
-Arrow equality is Spark's, else by a Spark group-by), so the summary is exact whatever the hash does;
-the tests force collisions by cutting the hash to 1–3 bits. A single integral column needs no hash:
-the value itself is the key (``injective``), its counts are final and nothing is re-counted.
+``xxhash64`` and the hashes are counted with NumPy sorts, in one of two ways:
+
+* **on the driver** when the rows are known to be few enough (:func:`driver_max_keys`: 16 M keys,
+  128 MB, and a quarter of ``spark.driver.maxResultSize``; the caller passes a row count, which the
+  scan job computes for free): Spark's JVM-to-driver Arrow collect brings the hashes over, one sort
+  counts them. Like a broadcast join's size threshold, it trades a bounded amount of driver memory for
+  a shuffle: 10 M ids in ≈ 2 s against ≈ 8 s for the group-by (``bench/results/quality_suite.md``).
+* **in a shuffle** otherwise: each map partition packs its hashes into one byte string per hash bucket
+  (so Spark shuffles a few thousand byte strings, not one row per value), and every shuffle partition
+  counts its hashes with one NumPy sort (≈ 2× faster than the group-by on 10 M ids).
+
+A hash seen once is a value seen once: those rows are final. The few hashes seen more than once — real
+duplicates or hash collisions, the two cannot be told apart from the hash — are **re-counted on the
+real values** (a broadcast semi-join; those rows are grouped on the driver through Arrow when they are
+few and of a type whose Arrow equality is Spark's, else by a Spark group-by), so the summary is exact
+whatever the hash does; the tests force collisions by cutting the hash to 1–3 bits. A single integral
+column needs no hash: the value itself is the key (``injective``), its counts are final and nothing is
+re-counted.
 
 It is only worth it on large, nearly unique keys, so :func:`looks_unique` decides first: the plan's
 size estimate must be large (no extra job otherwise) and the first ``PROBE_ROWS`` keys must be
@@ -23,13 +31,14 @@ would be large (``MAX_RECOUNT_KEYS``), the caller uses the Spark group-by.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     BinaryType,
@@ -47,7 +56,16 @@ from spark_mlops.quality.analyzers.base import column
 from spark_mlops.quality.analyzers.grouping import GroupSummary, frequencies, key_name, summarize
 from spark_mlops.spark import is_connect, session_conf
 
-__all__ = ["MAX_RECOUNT_KEYS", "MIN_PLAN_BYTES", "PROBE_ROWS", "exact_unique_summary", "looks_unique"]
+__all__ = [
+    "MAX_DRIVER_KEYS",
+    "MAX_RECOUNT_KEYS",
+    "MIN_PLAN_BYTES",
+    "PROBE_ROWS",
+    "driver_max_keys",
+    "exact_unique_summary",
+    "looks_unique",
+    "max_keys_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +82,9 @@ _HASH = "h"
 _ARROW_BATCH_ROWS = 500_000
 #: Re-counted rows up to this number are grouped on the driver (Arrow); more are grouped by Spark.
 MAX_ARROW_RECOUNT_ROWS = 2_000_000
+#: Up to this many rows (an upper bound the caller knows) the keys are counted on the driver: 8 bytes
+#: a key, 128 MB at most (also capped by ``spark.driver.maxResultSize``, see :func:`driver_max_keys`).
+MAX_DRIVER_KEYS = 16_000_000
 #: Hash buckets per map partition (a power of two): enough that Spark's hash partitioner spreads
 #: them evenly over the shuffle partitions.
 _BUCKETS = 1024
@@ -127,16 +148,47 @@ def _packer(buckets: int, mix: bool) -> Any:
     return pack
 
 
+def _tallier(max_keys: int, injective: bool) -> Any:
+    """Counts of a sorted array of 64-bit keys: ``tally(sorted) -> (summary, repeated keys, their counts)``.
+
+    ``summary`` is ``[None, n, rows, groups, clc]``: the rows, groups, groups seen once (``n``; -1 when
+    the repeated keys are more than ``max_keys``) and Σ c·ln c that are final. Unless ``injective`` (the
+    key is the value itself, so its counts are the values' counts), repeated keys are not final: only
+    the singles are counted and the repeated keys are returned for the re-count. A factory, so that
+    the executors get the function by value (see :func:`_packer`) and the driver path shares it.
+    """
+
+    def tally(hashes: Any) -> tuple[list[Any], Any, Any]:
+        import numpy as np
+
+        first = np.ones(len(hashes), dtype=bool)
+        np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        keys = hashes[starts].view(np.int64)
+        counts = np.diff(np.append(starts, len(hashes)))
+        repeated = counts > 1
+        singles = int(len(keys) - repeated.sum())
+        if injective:
+            c = counts[repeated]
+            return [None, singles, len(hashes), len(keys), float((c * np.log(c)).sum())], keys[:0], counts[:0]
+        listed = int(repeated.sum()) <= max_keys
+        summary = [None, singles if listed else -1, singles, singles, 0.0]  # c = 1: c·ln c = 0
+        if not listed:
+            return summary, keys[:0], counts[:0]
+        return summary, keys[repeated], counts[repeated]
+
+    return tally
+
+
 _COUNTED = f"{_HASH} long, n long, rows long, groups long, clc double"
 
 
 def _partition_counter(max_keys: int, injective: bool) -> Any:
     """Reduce side: counts the keys of a partition's byte strings with one NumPy sort.
 
-    Yields one summary row (``h`` NULL) with the rows, groups, groups seen once (``n``; -1 when the
-    repeated keys are too many to list) and Σ c·ln c that are final, then — unless ``injective`` (the
-    key is the value itself, so its counts are the values' counts) — the repeated keys and their counts.
+    Yields one summary row (``h`` NULL, see :func:`_tallier`), then the repeated keys and their counts.
     """
+    tally = _tallier(max_keys, injective)
 
     def count(batches: Iterator[Any]) -> Iterator[Any]:
         import numpy as np
@@ -154,27 +206,14 @@ def _partition_counter(max_keys: int, injective: bool) -> Any:
         parts = [np.frombuffer(blob.as_buffer(), dtype=np.uint64) for _, blob in pairs]
         hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
         hashes.sort(kind="stable")
-        first = np.ones(len(hashes), dtype=bool)
-        np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        keys = hashes[starts].view(np.int64)
-        counts = np.diff(np.append(starts, len(hashes)))
-        repeated = counts > 1
-        singles = int(len(keys) - repeated.sum())
-        listed = not injective and int(repeated.sum()) <= max_keys
-        if injective:
-            c = counts[repeated]
-            row = [None, singles, len(hashes), len(keys), float((c * np.log(c)).sum())]
-        else:
-            row = [None, singles if listed else -1, singles, singles, 0.0]  # c = 1: c·ln c = 0
+        row, keys, counts = tally(hashes)
         names = [_HASH, "n", "rows", "groups", "clc"]
         schema = pa.schema([(name, pa.float64() if name == "clc" else pa.int64()) for name in names])
         yield pa.RecordBatch.from_pylist([dict(zip(names, row, strict=True))], schema=schema)
-        if listed and repeated.any():
-            none = pa.nulls(int(repeated.sum()), pa.int64())
+        if len(keys):
+            none = pa.nulls(len(keys), pa.int64())
             yield pa.RecordBatch.from_arrays(
-                [pa.array(keys[repeated]), pa.array(counts[repeated]), none, none, none.cast(pa.float64())],
-                schema=schema,
+                [pa.array(keys), pa.array(counts), none, none, none.cast(pa.float64())], schema=schema
             )
 
     return count
@@ -210,21 +249,49 @@ def _recount(rows: DataFrame, columns: tuple[str, ...], num_rows: int) -> GroupS
     )
 
 
-def exact_unique_summary(
-    scoped: DataFrame, columns: tuple[str, ...], key: Column, partitions: int, injective: bool = False
-) -> GroupSummary | None:
-    """The exact :class:`GroupSummary` of ``columns`` over ``scoped`` (rows with a present key),
-    or None when too many hashes repeat for the re-count to be small (then use the group-by).
+def max_keys_for(max_result_size: str | None) -> int:
+    """Most keys the driver path collects under a ``spark.driver.maxResultSize`` setting (Spark's
+    default ``1g`` when None): :data:`MAX_DRIVER_KEYS`, and at most a quarter of the result size at 8
+    bytes a key, so the collect stays far from the limit Spark enforces (0 = no limit)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kmgt]?)b?\s*", (max_result_size or "1g").lower())
+    if match is None:
+        return MAX_DRIVER_KEYS
+    size = int(match.group(1)) * 1024 ** "_kmgt".index(match.group(2) or "_")
+    return MAX_DRIVER_KEYS if size == 0 else min(MAX_DRIVER_KEYS, size // 32)
 
-    Args:
-        scoped: Rows in scope whose grouping columns are not all NULL.
-        columns: The grouping columns.
-        key: A 64-bit hash of the grouping columns (any hash: collisions are re-counted), or with
-            ``injective`` the value itself as a long.
-        partitions: Shuffle partitions for the keys.
-        injective: ``key`` is one-to-one (a single integral column): its counts are final, nothing
-            is re-counted.
+
+def driver_max_keys(spark: SparkSession) -> int:
+    """:func:`max_keys_for` the session's ``spark.driver.maxResultSize``."""
+    return max_keys_for(spark.conf.get("spark.driver.maxResultSize", None))
+
+
+def _count_on_driver(scoped: DataFrame, key: Column, injective: bool) -> tuple[GroupSummary, pa.Table] | None:
+    """The keys collected as Arrow and counted with one NumPy sort: (final summary, repeated keys), or
+    None when too many keys repeat.
+
+    Why: Spark's own JVM-to-driver Arrow path moves 10 M keys in ≈ 0.3 s over a bare scan, while the
+    distributed path hands them to Python workers, shuffles them and counts them again (≈ 3x the
+    time on 10 M ids, ``bench/results/quality_suite.md``). Only taken when the rows are known to be at
+    most :func:`driver_max_keys`.
     """
+    table = scoped.select(key.alias(_HASH)).toArrow()
+    chunks = [c.to_numpy(zero_copy_only=False) for c in table.column(0).chunks]
+    hashes = np.concatenate(chunks).view(np.uint64) if chunks else np.zeros(0, dtype=np.uint64)
+    del table
+    hashes.sort()  # concatenate made a writable copy
+    row, keys, counts = _tallier(MAX_RECOUNT_KEYS, injective)(hashes)
+    _, n, rows, groups, clc = row
+    if n < 0:
+        return None
+    summary = GroupSummary(rows, groups, n, clc, 0)
+    return summary, pa.table({_HASH: pa.array(keys), "n": pa.array(counts)})
+
+
+def _count_distributed(
+    scoped: DataFrame, key: Column, partitions: int, injective: bool
+) -> tuple[GroupSummary, pa.Table] | None:
+    """Keys packed per map partition, shuffled as byte strings and counted per shuffle partition:
+    (final summary, repeated keys), or None when too many keys repeat."""
     counter = _partition_counter(MAX_RECOUNT_KEYS // max(partitions, 1) + 1, injective)
     packed = scoped.select(key.alias(_HASH)).mapInArrow(
         _packer(_BUCKETS, injective), "bucket int, blob binary"
@@ -238,23 +305,56 @@ def exact_unique_summary(
     summary_rows = pc.is_null(counted.column(_HASH))
     final = counted.filter(summary_rows)
     if any(n < 0 for n in final.column("n").to_pylist()):
-        log.info("unique-key path: too many repeated hashes to re-count, using the group-by")
-        return None
-    repeated = counted.filter(pc.invert(summary_rows))
-    if len(repeated) > MAX_RECOUNT_KEYS:
-        log.info("unique-key path: %d repeated hashes, using the group-by", len(repeated))
         return None
 
     def total(name: str) -> Any:
         return pc.sum(final.column(name)).as_py() or 0
 
     summary = GroupSummary(total("rows"), total("groups"), total("n"), float(total("clc")), 0)
+    return summary, counted.filter(pc.invert(summary_rows)).select([_HASH, "n"])
+
+
+def exact_unique_summary(
+    scoped: DataFrame,
+    columns: tuple[str, ...],
+    key: Column,
+    partitions: int,
+    injective: bool = False,
+    on_driver: bool = False,
+) -> GroupSummary | None:
+    """The exact :class:`GroupSummary` of ``columns`` over ``scoped`` (rows with a present key),
+    or None when too many hashes repeat for the re-count to be small (then use the group-by).
+
+    Args:
+        scoped: Rows in scope whose grouping columns are not all NULL.
+        columns: The grouping columns.
+        key: A 64-bit hash of the grouping columns (any hash: collisions are re-counted), or with
+            ``injective`` the value itself as a long.
+        partitions: Shuffle partitions for the keys (distributed path).
+        injective: ``key`` is one-to-one (a single integral column): its counts are final, nothing
+            is re-counted.
+        on_driver: Count the keys on the driver (the caller knows there are at most
+            :func:`driver_max_keys` of them) instead of in a shuffle.
+    """
+    if on_driver:
+        counted = _count_on_driver(scoped, key, injective)
+    else:
+        counted = _count_distributed(scoped, key, partitions, injective)
+    if counted is None or len(counted[1]) > MAX_RECOUNT_KEYS:
+        log.info("unique-key path: too many repeated hashes to re-count, using the group-by")
+        return None
+    summary, repeated = counted
     if len(repeated):
         # A broadcast semi-join, not `key.isin(repeated)`: PySpark builds an IN list with one Py4J call
         # per value (10 k values ≈ 7 s, more than the whole count). The hashes stay an Arrow array
         # (10 k rows: 0.16 s vs 0.23 s as pickled tuples, measured).
-        suspects = scoped.sparkSession.createDataFrame(pa.table({_HASH: repeated.column(_HASH)}))
+        suspects = scoped.sparkSession.createDataFrame(repeated.select([_HASH]))
         rows = scoped.join(F.broadcast(suspects), key == F.col(_HASH), "left_semi")
         summary = summary + _recount(rows, columns, int(pc.sum(repeated.column("n")).as_py()))
-    log.debug("unique-key path: %s, %d hashes re-counted", summary, len(repeated))
+    log.debug(
+        "unique-key path (%s): %s, %d hashes re-counted",
+        "driver" if on_driver else "shuffle",
+        summary,
+        len(repeated),
+    )
     return summary

@@ -12,7 +12,15 @@ from scipy.stats import entropy as scipy_entropy
 
 import spark_mlops.quality.engine.grouping as grouping_engine
 import spark_mlops.quality.engine.unique_keys as unique_keys
-from spark_mlops.quality.analyzers import CountDistinct, Distinctness, Entropy, Uniqueness, UniqueValueRatio
+from spark_mlops.quality.analyzers import (
+    Completeness,
+    CountDistinct,
+    Distinctness,
+    Entropy,
+    Size,
+    Uniqueness,
+    UniqueValueRatio,
+)
 from spark_mlops.quality.engine import compute_metrics
 
 
@@ -54,13 +62,20 @@ def _metrics_of_counts(counts: np.ndarray) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("driver_recount", [True, False], ids=["arrow-recount", "spark-recount"])
+@pytest.mark.parametrize(
+    ("on_driver", "driver_recount"),
+    [(True, True), (False, True), (False, False)],
+    ids=["driver-count", "shuffle-count", "shuffle-count-spark-recount"],
+)
 @pytest.mark.parametrize(
     ("columns", "bits"), [(["id"], 1), (["id"], 3), (["id"], 64), (["id", "other"], 1), (["id", "other"], 64)]
 )
-def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns, driver_recount, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # A hash cut to 1 or 3 bits makes nearly every different value collide: the re-count on the real
-    # values (on the driver through Arrow, or by a Spark group-by) must still give pandas' numbers.
+def test_summary_is_exact_whatever_the_hash(  # type: ignore[no-untyped-def]
+    spark, ids, bits, columns, on_driver, driver_recount, monkeypatch
+) -> None:
+    # A hash cut to 1 or 3 bits makes nearly every different value collide: whether the keys are counted
+    # on the driver or in a shuffle, the re-count on the real values (on the driver through Arrow, or by
+    # a Spark group-by) must still give pandas' numbers.
     df, pdf = ids
     if not driver_recount:
         monkeypatch.setattr(unique_keys, "MAX_ARROW_RECOUNT_ROWS", 0)
@@ -70,7 +85,9 @@ def test_summary_is_exact_whatever_the_hash(spark, ids, bits, columns, driver_re
     key = F.xxhash64(*[F.col(c) for c in columns]).bitwiseAND(
         F.lit((1 << bits) - 1) if bits < 64 else F.lit(-1)
     )
-    summary = unique_keys.exact_unique_summary(df.where(present), tuple(columns), key, partitions=3)
+    summary = unique_keys.exact_unique_summary(
+        df.where(present), tuple(columns), key, partitions=3, on_driver=on_driver
+    )
     assert summary is not None
     ref = _reference(pdf, columns)
     assert summary.num_rows == len(pdf[columns].dropna(how="all"))
@@ -97,31 +114,85 @@ def test_float_keys_keep_spark_grouping_semantics(spark) -> None:  # type: ignor
     assert summary.sum_c_ln_c == pytest.approx(float((counts * np.log(counts)).sum()))
 
 
-def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
-    # Pretend the frame is large (size estimate) so the probe runs; every metric equals pandas'.
-    df, pdf = ids
-    batch_before = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
-    _take_the_unique_key_path(monkeypatch)
-    calls: list[int] = []
+def _spy_on_the_path(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Records ``on_driver`` of every call the engine makes to the unique-key path."""
+    calls: list[bool] = []
     real = unique_keys.exact_unique_summary
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
+        calls.append(args[5] if len(args) > 5 else kwargs.get("on_driver", False))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(grouping_engine, "exact_unique_summary", spy)
+    return calls
+
+
+def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # Pretend the frame is large (size estimate) so the probe runs; every metric equals pandas'.
+    df, pdf = ids
+    _take_the_unique_key_path(monkeypatch)
+    calls = _spy_on_the_path(monkeypatch)
     analyzers = _uniqueness_family("id")
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
-    assert calls == [1]
-    # probe, hash counts, collecting the repeated hashes for the broadcast, re-count on the real values
-    # (the suspect rows to the driver as Arrow)
-    assert jobs.count == 4
-    # The Arrow batch size is raised for the counting job only.
-    assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == batch_before
+    assert calls == [True]  # 3,000 rows fit on the driver
+    # probe, row count (no scan job ran to give it), the keys to the driver as Arrow, collecting the
+    # repeated hashes for the broadcast, re-count on the real values (the suspect rows as Arrow)
+    assert jobs.count == 5
     ref = _reference(pdf, ["id"])
     for analyzer in analyzers:
         assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
+
+
+def test_the_scan_job_gives_the_row_count(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # With a scan analyzer in the run, its job counts the rows too: no count job, and no Size metric
+    # appears that was not asked for.
+    df, pdf = ids
+    _take_the_unique_key_path(monkeypatch)
+    calls = _spy_on_the_path(monkeypatch)
+    analyzers = [Uniqueness("id"), Completeness("id")]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(df, analyzers)
+    assert calls == [True]
+    assert jobs.count == 5  # the scan, probe, keys, broadcast, re-count
+    assert set(metrics) == set(analyzers)
+    assert metrics[Uniqueness("id")].value == pytest.approx(_reference(pdf, ["id"])["Uniqueness"])
+    assert metrics[Completeness("id")].value == pytest.approx(pdf["id"].notna().mean())
+
+
+def test_more_rows_than_the_driver_takes_use_the_shuffle(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    df, pdf = ids
+    batch_before = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
+    _take_the_unique_key_path(monkeypatch)
+    monkeypatch.setattr(unique_keys, "MAX_DRIVER_KEYS", len(pdf) - 1)
+    calls = _spy_on_the_path(monkeypatch)
+    analyzers = [*_uniqueness_family("id"), Size()]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(df, analyzers)
+    assert calls == [False]
+    assert metrics[Size()].value == len(pdf)
+    # the scan, probe, hash counts (a shuffle), broadcast, re-count
+    assert jobs.count == 5
+    # The Arrow batch size is raised for the counting job only.
+    assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == batch_before
+    ref = _reference(pdf, ["id"])
+    for analyzer in analyzers[:-1]:
+        assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
+
+
+@pytest.mark.parametrize(
+    ("max_result_size", "keys"),
+    [
+        (None, 16_000_000),  # Spark's default 1g: 2^30 / 32 = 33.5 M, above MAX_DRIVER_KEYS
+        ("1g", 16_000_000),
+        ("256m", 256 * 2**20 // 32),  # a quarter of the result size, 8 bytes a key
+        ("2048", 64),  # plain bytes
+        ("0", 16_000_000),  # 0 means unlimited
+        ("lots", 16_000_000),  # unreadable: Spark rejects it at start anyway; keep the constant
+    ],
+)
+def test_driver_budget_follows_max_result_size(max_result_size, keys) -> None:  # type: ignore[no-untyped-def]
+    assert unique_keys.max_keys_for(max_result_size) == keys
 
 
 def test_too_many_repeated_hashes_fall_back(spark, ids, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -159,7 +230,7 @@ def test_integral_keys_are_their_own_exact_key(spark, monkeypatch, count_jobs) -
     analyzers = _uniqueness_family("id")
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
-    assert jobs.count == 2  # the probe and the counting job: nothing re-counted
+    assert jobs.count == 3  # the probe, the row count and the counting job: nothing re-counted
     ref = _metrics_of_counts(pdf["id"].dropna().value_counts().to_numpy())
     for analyzer in analyzers:
         assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
