@@ -25,17 +25,39 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from spark_mlops.delta import read_delta, write_delta
 from spark_mlops.errors import DeltaTableNotFoundError, PipelineError
 from spark_mlops.pipeline.execution import ExecutionStatus, PipelineExecution, StepRecord, StepStatus
+
+log = logging.getLogger(__name__)
+
+
+def _collect(df: DataFrame) -> list[Row]:
+    """``df.collect()``, read once more if PySpark could not open its local result socket.
+
+    Why: under heavy load (load average ~10) a callback wait once lost its result to a reset local
+    socket (``CANNOT_OPEN_SOCKET``: connection reset by peer) although the job had succeeded. The
+    reads here are small and idempotent, so one more read is safe; any other error is raised.
+    """
+    try:
+        return df.collect()
+    except PySparkRuntimeError as exc:
+        if exc.getCondition() != "CANNOT_OPEN_SOCKET":
+            raise
+        log.warning("pipeline store: reading the result socket failed (%s); reading again", exc)
+        time.sleep(0.5)
+        return df.collect()
+
 
 __all__ = ["CallbackState", "PipelineStore", "definition_sha256"]
 
@@ -197,15 +219,13 @@ class PipelineStore:
         Raises:
             PipelineError: no such execution under this home.
         """
-        rows = (
-            self._read(self.executions_table, _EXECUTIONS_SCHEMA)
-            .where(F.col("execution_id") == execution_id)
-            .collect()
+        rows = _collect(
+            self._read(self.executions_table, _EXECUTIONS_SCHEMA).where(F.col("execution_id") == execution_id)
         )
         step_rows = sorted(
-            self._read(self.steps_table, _STEPS_SCHEMA)
-            .where(F.col("execution_id") == execution_id)
-            .collect(),
+            _collect(
+                self._read(self.steps_table, _STEPS_SCHEMA).where(F.col("execution_id") == execution_id)
+            ),
             key=lambda r: r["recorded_ns"],
         )
         definition: dict[str, Any] | str
@@ -277,16 +297,16 @@ class PipelineStore:
 
     def callback_for(self, execution_id: str, step_name: str) -> CallbackState | None:
         """Newest state of the callback token of a step in an execution."""
-        rows = (
-            self._read(self.callbacks_table, _CALLBACKS_SCHEMA)
-            .where((F.col("execution_id") == execution_id) & (F.col("step_name") == step_name))
-            .collect()
+        rows = _collect(
+            self._read(self.callbacks_table, _CALLBACKS_SCHEMA).where(
+                (F.col("execution_id") == execution_id) & (F.col("step_name") == step_name)
+            )
         )
         return CallbackState(max(rows, key=lambda r: r["recorded_ns"])) if rows else None
 
     def callback(self, token: str) -> CallbackState | None:
         """Newest state of ``token``."""
-        rows = self._read(self.callbacks_table, _CALLBACKS_SCHEMA).where(F.col("token") == token).collect()
+        rows = _collect(self._read(self.callbacks_table, _CALLBACKS_SCHEMA).where(F.col("token") == token))
         return CallbackState(max(rows, key=lambda r: r["recorded_ns"])) if rows else None
 
     def waiting_callbacks(self, execution_id: str | None = None) -> list[CallbackState]:
@@ -295,7 +315,7 @@ class PipelineStore:
         if execution_id is not None:
             df = df.where(F.col("execution_id") == execution_id)
         newest: dict[str, Row] = {}
-        for row in df.collect():
+        for row in _collect(df):
             known = newest.get(row["token"])
             if known is None or row["recorded_ns"] > known["recorded_ns"]:
                 newest[row["token"]] = row
