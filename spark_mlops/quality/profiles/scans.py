@@ -12,6 +12,13 @@ whole node into a non-codegen ``ObjectHashAggregate`` — all of them mixed took
   (≤ 20 set bits: treated as discrete and tabulated exactly); per categorical column the non-NULL count
   and a two-word multi-resolution bitmap (:func:`distinct_from_bitmap`) estimating whether it has few
   enough values to be worth a frequency table.
+  A wide table's job 1 runs as several jobs, each one codegen'd aggregation of at most
+  ``_CODEGEN_MAX_AGGREGATES`` (300) aggregates — about 50 numeric or 100 string columns — because above
+  ~340 the generated method passes the JVM's 64 KB limit and the one aggregation would run interpreted:
+  a 200-column profile (1,201 aggregates) measured 29.1 s interpreted in one job and 10.6 s as five
+  codegen'd chunks (100 k rows, cached, bench lock, load 2–3). Every chunk reads only its own columns,
+  so over all jobs each column is still read at most twice. (One job with the chunks as branches of a
+  ``union`` ran out of a 6 GB heap.)
 * **Job 2, distributions** — one ``union`` whose branches read disjoint column sets, so each column is
   read at most twice over both jobs: the stacked group-by giving the frequency tables; the KLL sketches
   of the continuous numeric columns on a uniform Bernoulli sample of about ``sample_size`` present
@@ -47,10 +54,13 @@ _RAISED_MAX_FIELDS = 100_000
 _HLL_LG_K = 12
 _SAMPLED_RATE = 32
 _HIGH = 2**32
-# Most aggregates of one codegen'd aggregation: 300 (50 numeric columns) compiled and ran at 1.3x a
-# bare scan; 1200 (a 200-column profile) exceeded the JVM's 64 KB method limit.
-_CODEGEN_MAX_AGGREGATES = 340
+# Most aggregates of one codegen'd aggregation (job 1 is chunked to this size): 300 (50 numeric columns)
+# compiled and ran at 1.3x a bare scan; ~340 is the most that compiles, 1200 (a 200-column profile)
+# exceeded the JVM's 64 KB method limit.
+_CODEGEN_MAX_AGGREGATES = 300
 _PACKED = "array<struct<kind:int,i:int,c:bigint,q:binary>>"
+# An aggregate of job 1: (alias, SQL text) or a caller's aliased Column.
+_Aggregate = tuple[str, str] | Column
 
 
 @contextmanager
@@ -98,7 +108,8 @@ def moments_job(
     known: Mapping[int, Sequence[Any]] | None = None,
     continuous: Collection[int] = (),
 ) -> dict[str, Any]:
-    """Job 1: declarative aggregates only, whole-stage codegen kept on.
+    """Job 1: declarative aggregates only, whole-stage codegen kept on: one Spark job per chunk of at
+    most 300 aggregates (one job up to about 50 numeric columns).
 
     Args:
         source: The data.
@@ -117,9 +128,11 @@ def moments_job(
     # The bit expressions stay inside the aggregates (a projection of them below the aggregate measured
     # 4x slower at 50 columns); whole-stage codegen shares each column's hash between its aggregates.
     known = known or {}
-    groups: list[list[tuple[str, str]]] = [[("n", "count(1)")]]
+    groups: list[Sequence[_Aggregate]] = [[("n", "count(1)")]]
     if isinstance(extra, Mapping):
         groups += [[(alias, sql)] for alias, sql in extra.items()]
+    else:
+        groups += [[c] for c in extra]
     for i, x in numeric.items():
         group = [
             (f"c{i}", f"count({x})"),
@@ -144,24 +157,36 @@ def moments_job(
             (f"w{j}", f"bit_or(CASE WHEN {sampled} THEN {_bit(f'shiftright({h}, 11) & 63')} END)"),
         ]
         groups.append(group)
-    columns = [] if isinstance(extra, Mapping) else list(extra)
-    aggregates = [a for g in groups for a in g]
-    # One named_struct of SQL text: a handful of Py4J calls whatever the number of aggregates.
-    text = "named_struct(" + ", ".join(f"'{a}', {e}" for a, e in aggregates) + ") AS _m"
+    chunks = _chunks(groups)
     spark = source.sparkSession
-    total = len(aggregates) + len(columns)
-    what = f"{label}: moments ({total} aggregates)"
-    # Generated code above 64 KB per method does not compile (Spark falls back to interpreted code after
-    # a long failed compile): a wide table's one aggregation runs interpreted from the start.
-    raised = codegen_fields_raised(spark) if total <= _CODEGEN_MAX_AGGREGATES else nullcontext()
-    with raised, job_description(spark, what):
-        if columns:
-            result = source.agg(F.expr(text), *columns).collect()[0].asDict()
-        else:  # a global aggregation returns one row
-            result = source.selectExpr(text).collect()[0].asDict()
-    row: dict[str, Any] = result.pop("_m").asDict()
-    row.update(result)
+    total = sum(len(g) for g in groups)
+    row: dict[str, Any] = {}
+    for k, chunk in enumerate(chunks):
+        # One named_struct of SQL text per chunk: a few Py4J calls whatever the number of aggregates.
+        texts = [f"'{a[0]}', {a[1]}" for a in chunk if isinstance(a, tuple)]
+        columns = [a for a in chunk if not isinstance(a, tuple)]
+        if texts:
+            columns.insert(0, F.expr("named_struct(" + ", ".join(texts) + ") AS _m"))
+        part = f", part {k + 1} of {len(chunks)}" if len(chunks) > 1 else ""
+        # Only one column with more aggregates than the limit makes a chunk that large: it then runs
+        # interpreted from the start (Spark would fall back only after a long failed compile).
+        raised = codegen_fields_raised(spark) if len(chunk) <= _CODEGEN_MAX_AGGREGATES else nullcontext()
+        with raised, job_description(spark, f"{label}: moments ({total} aggregates{part})"):
+            result = source.agg(*columns).collect()[0].asDict()  # a global aggregation: one row
+        row.update(result.pop("_m").asDict() if texts else {})
+        row.update(result)
     return row
+
+
+def _chunks(groups: Sequence[Sequence[_Aggregate]]) -> list[list[_Aggregate]]:
+    """Pack the per-column groups of aggregates into chunks of at most ``_CODEGEN_MAX_AGGREGATES``; a
+    column's aggregates stay together (codegen shares its value and hash between them)."""
+    chunks: list[list[_Aggregate]] = [[]]
+    for group in groups:
+        if chunks[-1] and len(chunks[-1]) + len(group) > _CODEGEN_MAX_AGGREGATES:
+            chunks.append([])
+        chunks[-1] += group
+    return chunks
 
 
 def _bit(position: str) -> str:

@@ -1,6 +1,7 @@
 """The profile jobs are built as SQL text: the Py4J round trips of a profile stay flat as columns grow
 (built with pyspark.sql.functions they cost ~4 per function call, ~11 s for 200 columns), and the
-values still equal pandas — NaN and NULL both missing, integers cast to double, strings tabulated."""
+values still equal pandas — NaN and NULL both missing, integers cast to double, strings tabulated. A
+wide job 1 runs as several codegen'd chunks with the same numbers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spark_mlops.quality.profiles import scans
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.quality.profiles.profile import profile_columns
 
@@ -94,3 +96,20 @@ def test_py4j_calls_stay_flat_as_columns_grow(spark, wide, count_jobs) -> None: 
         expected = values.value_counts().sort_index()
         assert d.points.tolist() == expected.index.tolist(), name
         assert d.weights.tolist() == expected.to_numpy(dtype=float).tolist(), name
+
+
+def test_wide_job_1_runs_in_codegen_chunks_with_the_same_numbers(
+    spark, wide, count_jobs, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    pdf, df = wide
+    whole = profile_columns(df)
+    # 181 aggregates (row count; 6 per numeric column, 3 per string column) in chunks of at most 60 that
+    # keep each column's aggregates together: 58 + 60 + 60 + 3, i.e. 4 jobs, then job 2.
+    monkeypatch.setattr(scans, "_CODEGEN_MAX_AGGREGATES", 60)
+    with count_jobs() as jobs:
+        chunked = profile_columns(df)
+    assert jobs.count == 5
+    assert spark.conf.get(scans.CODEGEN_MAX_FIELDS, None) is None  # raised per chunk, then put back
+    assert chunked.row_count == whole.row_count == N
+    for name in pdf.columns:
+        assert chunked.columns[name].to_json() == whole.columns[name].to_json(), name

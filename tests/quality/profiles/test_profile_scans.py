@@ -143,7 +143,8 @@ def test_codegen_conf_is_restored(spark, data, monkeypatch) -> None:  # type: ig
     with codegen_fields_raised(spark):
         assert int(conf.get(CODEGEN_MAX_FIELDS)) >= 100_000
     assert conf.get(CODEGEN_MAX_FIELDS, None) is None
-    # Job 1 of a wide profile (more aggregates than fit in generated code) leaves the conf alone.
+    # A wide profile's job 1 (more aggregates than fit in generated code: chunks, some of one column
+    # above the limit, run interpreted) puts the conf back too.
     monkeypatch.setattr(scans, "_CODEGEN_MAX_AGGREGATES", 5)
     p = profile_columns(df, ["x", "few", "cat"])
     assert conf.get(CODEGEN_MAX_FIELDS, None) is None
