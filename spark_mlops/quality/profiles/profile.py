@@ -43,15 +43,7 @@ from spark_mlops.quality.profiles.distributions import (
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.quality.profiles.fused import (
-    MAX_SAMPLE_FRACTION,
-    fused_moments_job,
-    row_count_from_log,
-    sample_summary,
-    summary_points,
-    tables_job,
-)
-from spark_mlops.quality.profiles.kll import decode_kll_doubles
+from spark_mlops.quality.profiles.kll import KllSketch, decode_kll_doubles
 from spark_mlops.quality.profiles.scans import (
     distinct_from_bitmap,
     distribution_job,
@@ -205,22 +197,7 @@ def profile_columns(
     categorical = {i: _as_string(n) for i, n in enumerate(names) if i not in numeric}
     source = df
     known, continuous = _prior(reference, names, numeric)
-    fraction = None
-    if not extra and not numeric_distinct and any(i not in known for i in numeric):
-        fraction = _fused_fraction(df, sample_size, exact_max_rows)
-    samples: dict[int, np.ndarray] = {}
-    guarded: set[int] = set()
-    if fraction is not None:
-        # One read of every numeric column (moments + sample); the categorical columns a reference
-        # tabulated are read once too, by job 2's guarded table (no bitmap in job 1).
-        guarded = {j for j in categorical if _tabulated(reference, names[j])}
-        rest = {j: v for j, v in categorical.items() if j not in guarded}
-        scan = fused_moments_job(
-            source, numeric, rest, label, fraction=fraction, seed=seed, known=known, continuous=continuous
-        )
-        row, samples = scan.row, scan.samples
-    else:
-        row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
+    row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
     tables: dict[int, tuple[str, bool]] = {}
@@ -235,10 +212,7 @@ def profile_columns(
             counted[i] = from_known
         elif n <= exact_max_rows or (i not in continuous and bits <= DISCRETE_MAX_DISTINCT):
             tables[i] = (v, True)
-        elif i in samples and 4 * len(samples[i]) >= min(present[i], sample_size):
-            continue  # sampled in the fused job
         elif present[i]:
-            # Two-job path, or a column too sparse for the fused job's row fraction: sketch a sample.
             kll[i] = (v, min(1.0, sample_size / present[i]))
             if numeric_distinct:
                 hll[i] = (v, True)
@@ -247,42 +221,23 @@ def profile_columns(
         estimate = distinct_from_bitmap(row.get(f"b{j}"), row.get(f"w{j}")) + len(known.get(j, ()))
         if from_known is not None:
             counted[j] = {str(k): c for k, c in from_known.items()}
-        elif j in guarded or estimate <= max_categories * _ESTIMATE_MARGIN:
+        elif estimate <= max_categories * _ESTIMATE_MARGIN:
             tables[j] = (v, False)
         else:
             hll[j] = (v, False)
-    approx: dict[int, int] = {}
-    if fraction is not None:
-        hll_text = {j: v for j, (v, _) in hll.items()}
-        tabulated, over, approx = tables_job(
-            source, tables, guarded, hll_text, max_categories=max_categories, label=label
-        )
-        counted.update(tabulated)
-        for j in guarded:
-            present[j] = over[j][1] if j in over else sum(counted[j].values())
-            if j in over:
-                approx[j] = over[j][0]
-        tables = {}
-        hll = {}
     cells = distribution_job(source, tables, kll, hll, sketch_k=sketch_k, seed=seed, label=label)
     counted.update({i: {} for i in tables})
-    weighted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    sketches: dict[int, KllSketch] = {}
+    approx: dict[int, int] = {}
     for r in cells:
         if r["packed"] is None:
             counted[int(r["i"])][r["d"] if r["s"] is None else r["s"]] = int(r["c"])
             continue
         for item in r["packed"]:
             if item["kind"] == 1 and item["q"] is not None:
-                sketch = decode_kll_doubles(item["q"])
-                if sketch.n:  # a sample's sketch: scale to the column's count
-                    items, w = sketch.weighted_items()
-                    weighted[int(item["i"])] = (items, w * (present[int(item["i"])] / sketch.n))
+                sketches[int(item["i"])] = decode_kll_doubles(item["q"])
             elif item["kind"] == 2:
                 approx[int(item["i"])] = int(item["c"])
-    for i, values in samples.items():
-        if i not in counted and i not in weighted and len(values):
-            points, w = sample_summary(values, summary_points(sketch_k))
-            weighted[i] = (points, w * (present[i] / len(values)))
     for i in counted:
         approx[i] = len(counted[i])
     result: dict[str, ColumnDistribution] = {}
@@ -298,30 +253,13 @@ def profile_columns(
             )
         else:
             integral = types[name] == "Integral"
-            dist = _numeric(row, i, n, present[i], counted.get(i), weighted.get(i), approx.get(i), integral)
+            dist = _numeric(row, i, n, present[i], counted.get(i), sketches.get(i), approx.get(i), integral)
             result[name] = dist
     own = {"n"} | {f"{p}{i}" for i in range(len(names)) for p in ("c", "s", "v", "lo", "hi", "b")}
     own |= {f"w{j}" for j in categorical} | {k for k in row if k.startswith("k") and "_" in k}
     extra_values = {k: v for k, v in row.items() if k not in own}
     by_name = {names[i]: c for i, c in approx.items()}
     return DatasetProfile(n, result, types, truncated, by_name, extra_values)
-
-
-def _fused_fraction(df: DataFrame, sample_size: int, exact_max_rows: int) -> float | None:
-    """The fused job's row sampling fraction, or None for the two-job profile.
-
-    The fraction must be fixed before the read, so the row count must be known without one: from the
-    Delta log (:func:`row_count_from_log`). Not used for small data (exact tables, or most rows sampled).
-    """
-    rows = row_count_from_log(df)
-    if rows is None or rows <= exact_max_rows or sample_size > MAX_SAMPLE_FRACTION * rows:
-        return None
-    return sample_size / rows
-
-
-def _tabulated(reference: DatasetProfile | None, name: str) -> bool:
-    ref = None if reference is None else reference.columns.get(name)
-    return isinstance(ref, CategoricalDistribution) and not ref.truncated
 
 
 def _prior(
@@ -348,7 +286,7 @@ def _numeric(
     n: int,
     present: int,
     table: dict[object, int] | None,
-    sketch: tuple[np.ndarray, np.ndarray] | None,
+    sketch: KllSketch | None,
     distinct: int | None,
     integral: bool,
 ) -> NumericDistribution:
@@ -364,8 +302,10 @@ def _numeric(
         points = np.array(list(table.keys()), dtype=float)
         weights = np.array(list(table.values()), dtype=float)
         exact = True
-    elif sketch is not None:
-        (points, weights), exact = sketch, False
+    elif sketch is not None and sketch.n:
+        points, weights = sketch.weighted_items()
+        weights = weights * (present / sketch.n)  # a sample's sketch: scale to the column's count
+        exact = False
     else:
         points, weights, exact = np.zeros(0), np.zeros(0), present == 0
     return NumericDistribution.from_points(
