@@ -83,8 +83,14 @@ def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyz
     results: dict[Analyzer, Metric] = {}
     # The scan job counts the rows for free; a grouping on a nearly unique key uses the count to decide
     # whether its keys fit on the driver (engine.unique_keys), which would otherwise cost a count job.
+    # Only when a scan job runs anyway: never a job for the count alone.
+    schema = df.schema
     size = Size()
-    hidden = bool(grouping) and bool(scan) and size not in scan
+    hidden = (
+        size not in scan
+        and any(not a.preconditions(schema) for a in grouping)
+        and any(not a.preconditions(schema) for a in scan)
+    )
     row_bound: int | None = None
     for analyzer, state in compute_scan_states(df, [*scan, size] if hidden else scan).items():
         if analyzer == size and isinstance(state, NumMatches):
