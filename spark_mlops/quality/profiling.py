@@ -1,7 +1,8 @@
 """Column profiling (Deequ's ``ColumnProfilerRunner``) in a fixed number of Spark jobs.
 
-``ColumnProfilerRunner(spark).on_data(df).run()`` profiles every column in **at most two Spark jobs,
-whatever the column count**: one aggregation (completeness, HLL distinct count, numeric moments and a
+``ColumnProfilerRunner(spark).on_data(df).run()`` profiles every column in **two Spark jobs up to 300
+aggregates (about 50 numeric columns), one more per further 300** (codegen'd chunks, docs/profiling.md):
+one aggregation (completeness, HLL distinct count, numeric moments and a
 KLL sketch per numeric column, and for string columns the counts of integral / fractional / boolean /
 other values by regular expression) and, only when some column has few enough distinct values, one
 stacked group-by for the histograms. Deequ runs three passes (generic, numeric, histograms); the
@@ -22,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession
 
 from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
+from spark_mlops.quality.analyzers.base import sql_column, sql_string
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.quality.profiles.profile import inferred_type, profile_columns
 
@@ -122,7 +123,7 @@ class ColumnProfilerRunner:
         return replace(self, histogram_threshold=threshold)
 
     def run(self) -> ColumnProfiles:
-        """Profile the data in ≤ 2 Spark jobs."""
+        """Profile the data: 2 Spark jobs up to 300 aggregates, one more per further 300."""
         if self.data is None:
             raise InvalidArgumentError("data: call on_data(df) before run()")
         df = self.data
@@ -138,14 +139,13 @@ class ColumnProfilerRunner:
         strings = [
             f.name for f in df.schema.fields if f.name in columns and f.dataType.simpleString() == "string"
         ]
-        extra: list[Column] = []
+        # SQL text, not pyspark.sql.functions: no Py4J round trips per column (docs/profiling.md).
+        extra: dict[str, str] = {}
         for i, name in enumerate(strings):
-            c = F.col("`" + name.replace("`", "``") + "`")
-            extra += [
-                F.count_if(c.rlike(_INTEGRAL)).alias(f"x_int{i}"),
-                F.count_if(c.rlike(_FRACTIONAL)).alias(f"x_frac{i}"),
-                F.count_if(c.rlike(_BOOLEAN)).alias(f"x_bool{i}"),
-            ]
+            c = sql_column(name)
+            extra[f"x_int{i}"] = f"count_if({c} RLIKE {sql_string(_INTEGRAL)})"
+            extra[f"x_frac{i}"] = f"count_if({c} RLIKE {sql_string(_FRACTIONAL)})"
+            extra[f"x_bool{i}"] = f"count_if({c} RLIKE {sql_string(_BOOLEAN)})"
         profile = profile_columns(
             df,
             columns,
