@@ -101,6 +101,33 @@ def count_jobs(spark):  # type: ignore[no-untyped-def]
     return _counter
 
 
+@pytest.fixture
+def py4j_calls(spark):  # type: ignore[no-untyped-def]
+    """``with py4j_calls() as calls: ...; calls[0]`` counts the Py4J commands the driver sends to the JVM in
+    the block (all pass through). Memory commands (Py4J releasing a JVM reference when Python
+    garbage-collects its proxy) are not counted: they arrive whenever the collector runs, also for
+    objects of earlier tests."""
+
+    @contextlib.contextmanager
+    def _counter() -> Iterator[list[int]]:
+        client = spark.sparkContext._gateway._gateway_client
+        calls = [0]
+        original = client.send_command
+
+        def counting(command: str, *args: object, **kwargs: object) -> object:
+            if not command.startswith("m\n"):
+                calls[0] += 1
+            return original(command, *args, **kwargs)
+
+        client.send_command = counting
+        try:
+            yield calls
+        finally:
+            del client.send_command  # the instance attribute only: the class method is back
+
+    return _counter
+
+
 # The longest modules (measured with --durations in a full run) start first: `make test` hands whole
 # modules to two xdist workers in collection order; a long module collected last would run alone at the end.
 LONG_MODULES = (

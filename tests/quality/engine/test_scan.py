@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,29 +32,6 @@ def frame(spark):  # type: ignore[no-untyped-def]
     return spark.createDataFrame(p).cache(), p
 
 
-@contextlib.contextmanager
-def py4j_calls(spark: Any) -> Iterator[list[int]]:
-    """Counts the Py4J commands the driver sends to the JVM inside the block (all pass through).
-
-    Memory commands (Py4J releasing a JVM reference when Python garbage-collects its proxy) are not
-    counted: they arrive whenever the collector runs, also for objects of earlier tests.
-    """
-    client = spark.sparkContext._gateway._gateway_client
-    calls = [0]
-    original = client.send_command
-
-    def counting(command: str, *args: Any, **kwargs: Any) -> Any:
-        if not command.startswith("m\n"):
-            calls[0] += 1
-        return original(command, *args, **kwargs)
-
-    client.send_command = counting
-    try:
-        yield calls
-    finally:
-        del client.send_command  # the instance attribute only: the class method is back
-
-
 def _analyzers(columns: tuple[str, ...]) -> list[Any]:
     out: list[Any] = [Size()]
     for c in columns:
@@ -71,17 +46,17 @@ def _analyzers(columns: tuple[str, ...]) -> list[Any]:
     return out
 
 
-def test_py4j_calls_do_not_grow_with_the_aggregates(spark, frame, count_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_py4j_calls_do_not_grow_with_the_aggregates(spark, py4j_calls, frame, count_jobs) -> None:  # type: ignore[no-untyped-def]
     df, p = frame
     df.count()
     few, many = _analyzers(COLUMNS[:1]), _analyzers(COLUMNS)
     compute_metrics(df, few)  # warm-up: first-use lookups on the JVM side
-    with py4j_calls(spark) as small:
+    with py4j_calls() as small:
         compute_metrics(df, few)
     with count_jobs() as jobs:
         metrics = compute_metrics(df, many)
     assert jobs.count == 1
-    with py4j_calls(spark) as large:
+    with py4j_calls() as large:
         compute_metrics(df, many)
     # 25 analyzers with 45 aggregates cost the same handful of calls as 7 analyzers: the aggregates
     # travel as one SQL text. (Built with pyspark.sql.functions they cost ~4 calls per function.)

@@ -5,8 +5,6 @@ wide job 1 runs as several codegen'd chunks with the same numbers."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,26 +17,6 @@ from spark_mlops.quality.profiles.profile import profile_columns
 
 N = 300
 PAIRS = 12  # 12 double, 12 int and 12 string columns
-
-
-@contextlib.contextmanager
-def py4j_calls(spark: Any) -> Iterator[list[int]]:
-    """Counts the Py4J commands the driver sends to the JVM inside the block (all pass through); memory
-    commands (the garbage collector releasing JVM references, also of earlier tests) are not counted."""
-    client = spark.sparkContext._gateway._gateway_client
-    calls = [0]
-    original = client.send_command
-
-    def counting(command: str, *args: Any, **kwargs: Any) -> Any:
-        if not command.startswith("m\n"):
-            calls[0] += 1
-        return original(command, *args, **kwargs)
-
-    client.send_command = counting
-    try:
-        yield calls
-    finally:
-        del client.send_command  # the instance attribute only: the class method is back
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +43,13 @@ def wide(spark):  # type: ignore[no-untyped-def]
     return pdf, df
 
 
-def test_py4j_calls_stay_flat_as_columns_grow(spark, wide, count_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_py4j_calls_stay_flat_as_columns_grow(spark, py4j_calls, wide, count_jobs) -> None:  # type: ignore[no-untyped-def]
     pdf, df = wide
     few = ["x0", "i0", "s0"]
     profile_columns(df, few)  # warm-up: first-use lookups on the JVM side
-    with py4j_calls(spark) as small:
+    with py4j_calls() as small:
         profile_columns(df, few)
-    with count_jobs() as jobs, py4j_calls(spark) as large:
+    with count_jobs() as jobs, py4j_calls() as large:
         p = profile_columns(df)
     # 36 columns (≈ 190 aggregates in job 1, 36 frequency tables in job 2) cost the calls of 3 columns:
     # every expression travels as SQL text; only the rows coming back grow.
