@@ -99,7 +99,8 @@ def hashed_summary(
         spark = df.sparkSession
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
         if row_bound is None:
-            # One cheap job (no column decoded) that can spare the shuffle of every key.
+            # One job that decodes no column (cheap on cached or file data; a costly plan pays one
+            # more evaluation) and can spare the shuffle of every key.
             row_bound = df.count()
         on_driver = row_bound <= driver_max_keys(spark)
         summary = exact_unique_summary(scoped, tuple(columns), key, partitions, injective, on_driver)

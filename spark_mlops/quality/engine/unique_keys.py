@@ -9,7 +9,7 @@ new, and then in a second hash aggregation after the shuffle. Here each row beco
   128 MB, and a quarter of ``spark.driver.maxResultSize``; the caller passes a row count, which the
   scan job computes for free): Spark's JVM-to-driver Arrow collect brings the hashes over, one sort
   counts them. Like a broadcast join's size threshold, it trades a bounded amount of driver memory for
-  a shuffle: 10 M ids in ≈ 2 s against ≈ 8 s for the group-by (``bench/results/quality_suite.md``).
+  a shuffle: 10 M ids in 2.5 s against 6.8 s for the group-by (``bench/results/quality_suite.md``).
 * **in a shuffle** otherwise: each map partition packs its hashes into one byte string per hash bucket
   (so Spark shuffles a few thousand byte strings, not one row per value), and every shuffle partition
   counts its hashes with one NumPy sort (≈ 2× faster than the group-by on 10 M ids).
@@ -273,10 +273,11 @@ def _count_on_driver(scoped: DataFrame, key: Column, injective: bool) -> tuple[G
     """The keys collected as Arrow and counted with one NumPy sort: (final summary, repeated keys), or
     None when too many keys repeat.
 
-    Why: Spark's own JVM-to-driver Arrow path moves 10 M keys in ≈ 0.3 s over a bare scan, while the
-    distributed path hands them to Python workers, shuffles them and counts them again (≈ 3x the
-    time on 10 M ids, ``bench/results/quality_suite.md``). Only taken when the rows are known to be at
-    most :func:`driver_max_keys`.
+    Why: Spark's own JVM-to-driver Arrow path moves 10 M keys in ≈ 0.4 s over a bare scan (0.79 s vs
+    0.39 s) and the sort takes ≈ 0.2 s, while the distributed path hands them to Python workers,
+    shuffles them and counts them again (its counting job ≈ 2.4 s on 10 M ids; the whole uniqueness
+    3.1 s vs 4.4 s side by side, ``bench/results/quality_suite.md``). Only taken when the rows are
+    known to be at most :func:`driver_max_keys`.
     """
     table = scoped.select(key.alias(_HASH)).toArrow()
     chunks = [c.to_numpy(zero_copy_only=False) for c in table.column(0).chunks]
