@@ -21,7 +21,7 @@ from pyspark.sql.types import StructType
 from spark_mlops.errors import InvalidArgumentError
 from spark_mlops.spark import job_description, session_conf
 
-__all__ = ["is_local", "missing_files", "read_files", "write_arrow", "write_files"]
+__all__ = ["is_local", "local_path", "missing_files", "read_files", "write_arrow", "write_files"]
 
 # Spark lists more than 32 paths in a Spark job; the state names every file, so list them in the driver.
 _LISTING = "spark.sql.sources.parallelPartitionDiscovery.threshold"
@@ -30,6 +30,11 @@ _LISTING = "spark.sql.sources.parallelPartitionDiscovery.threshold"
 def _local(path: str) -> str | None:
     local = path[len("file:") :] if path.startswith("file:") else path
     return None if "://" in local else local
+
+
+def local_path(folder: str) -> str | None:
+    """The driver's file-system path of a local ``folder`` (``file:`` stripped); None for a URI."""
+    return _local(folder)
 
 
 def is_local(folder: str) -> bool:

@@ -33,7 +33,7 @@ from pyspark.sql import functions as F
 from spark_mlops.quality import incremental_groups
 from spark_mlops.quality.analyzers.base import quote
 from spark_mlops.quality.analyzers.grouping import COUNT, GroupSummary, summary_from_row
-from spark_mlops.quality.incremental_files import is_local, read_files, write_arrow, write_files
+from spark_mlops.quality.incremental_files import is_local, local_path, read_files, write_arrow, write_files
 from spark_mlops.quality.incremental_groups import (
     HASH_KEYS,
     GroupingPlan,
@@ -43,6 +43,7 @@ from spark_mlops.quality.incremental_groups import (
     value_ranges,
 )
 from spark_mlops.quality.incremental_log import EMPTY_RANGE, ValueRange, disjoint, union_range
+from spark_mlops.quality.incremental_match import DRIVER_MATCH_GROUPS, correction_on_driver
 from spark_mlops.spark import job_description
 
 __all__ = [
@@ -209,10 +210,13 @@ def correction(
     old_files: Sequence[str],
     added_files: Sequence[str],
     appended_groups: int,
+    stored_groups: int,
 ) -> dict[str, GroupSummary]:
     """Per grouping id, what to add to ``summary(old) + summary(added as if all new)`` to get the
-    summary of the merged counts: appended groups that already had ``o > 0`` rows (one Spark job, plus
-    the broadcast of the appended keys when there are at most ``BROADCAST_KEYS``).
+    summary of the merged counts: appended groups that already had ``o > 0`` rows. For a local folder
+    with at most ``DRIVER_MATCH_GROUPS`` stored and ``BROADCAST_KEYS`` appended groups the driver matches
+    the keys itself (:mod:`~spark_mlops.quality.incremental_match`, no Spark job); otherwise one Spark
+    job, plus the broadcast of the appended keys when there are at most ``BROADCAST_KEYS``.
 
     For such a group with ``d`` appended rows and ``c = o + d``: it is not a new group (−1), it was
     counted a singleton if ``d = 1`` and stops being one if ``o = 1`` (``c ≥ 2``), and its entropy term
@@ -220,6 +224,9 @@ def correction(
     """
     if not old_files or not added_files:
         return {}
+    local = local_path(folder)
+    if local is not None and appended_groups <= BROADCAST_KEYS and stored_groups <= DRIVER_MATCH_GROUPS:
+        return correction_on_driver(local, old_files, added_files)
     added = read_files(spark, folder, added_files, _SCHEMA).select(
         F.col("g").alias("ag"), F.col("h").alias("ah"), F.col("h2").alias("ah2"), F.col(COUNT).alias("d")
     )
@@ -325,13 +332,15 @@ def append_hashed(
     if written is None:
         written = count(())
     summaries: dict[str, GroupSummary] = {}
+    stored_groups = 0
     for plan in plans:
         old = before[plan.group_id]
         assert old is not None and old.summary is not None
         summaries[plan.group_id] = old.summary + written.summaries[plan.group_id]
+        stored_groups += old.summary.num_groups
     if not new_groups_only:
         appended_groups = sum(s.num_groups for s in written.summaries.values())
-        fixes = correction(spark, first.path, first.files, written.files, appended_groups)
+        fixes = correction(spark, first.path, first.files, written.files, appended_groups, stored_groups)
         summaries = {gid: s + fixes[gid] if gid in fixes else s for gid, s in summaries.items()}
     files, appends = (*first.files, *written.files), first.appends + 1
     if appends >= incremental_groups.COMPACT_AFTER:

@@ -246,7 +246,9 @@ def test_unchanged_hashed_and_scan_states_need_no_spark_job(spark, history, coun
     _assert_matches({**history["runs"][2].metrics, **metrics}, _frame(history["frames"][2]))
 
 
-def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: Path, count_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_full_scan_fallbacks_then_one_append_costs_three_jobs_or_one(
+    spark, tmp_path: Path, count_jobs
+) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "table")
     repo = DeltaStateRepository(spark, tmp_path / "states")
     analyzers = [Mean("a"), Uniqueness("id")]
@@ -292,12 +294,14 @@ def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: P
     # The fixed cost of a small append is what this feature is about: one incremental run is 3 Spark
     # jobs (the appended counts, which also observe the scan aggregates; the broadcast of the appended
     # keys; the correction), no Delta commit, no Delta snapshot, one state document. Here with the
-    # path of appends too large for the driver (a shuffle and a Spark write of the counts).
+    # paths of appends and stored counts too large for the driver (a shuffle and a Spark write of the
+    # counts; the correction as a Spark join).
     _append(spark, path, V2)
     suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
     documents = len(os.listdir(repo._folder(path)))
     with count_jobs() as jobs, pytest.MonkeyPatch.context() as patch:
         patch.setattr(incremental_hashed, "DRIVER_COUNTS", 0)
+        patch.setattr(incremental_hashed, "DRIVER_MATCH_GROUPS", 0)
         appended = suite.run()
     assert appended.incremental.mode == "incremental" and jobs.count == 3
     assert len(os.listdir(repo._folder(path))) == documents + 1
@@ -320,6 +324,19 @@ def test_full_scan_fallbacks_then_one_append_costs_three_jobs(spark, tmp_path: P
     ids = four["id"].dropna()
     assert math.isclose(newer.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
     assert math.isclose(newer.metrics[Mean("a")].value, four["a"].mean())
+
+    # Ids on both sides of the stored ones and repeating stored ones (once, twice, in several stored
+    # files): the driver matches them against the stored counts itself, so still 1 job.
+    v4 = _rows([-5, -5, 3, 3, 12, 1000, 1000, 1019, 2000, None], 600)
+    _append(spark, path, v4)
+    suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
+    with count_jobs() as jobs:
+        matched = suite.run()
+    assert matched.incremental.mode == "incremental" and jobs.count == 1
+    five = pd.concat([four, _frame(v4)])
+    ids = five["id"].dropna()
+    assert math.isclose(matched.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+    assert math.isclose(matched.metrics[Mean("a")].value, five["a"].mean())
 
 
 def test_uri_root_keeps_states_in_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
