@@ -140,6 +140,19 @@ class GroupingPlan:
             f"FROM (SELECT {h}, {h2} FROM {relation} WHERE {present}) GROUP BY h, h2"
         )
 
+    def hashes_sql(self, relation: str) -> str:
+        """SQL text of this hashed grouping's key hashes ``(g, h, h2)``, one row per row in scope of
+        ``relation`` with a value (uncounted: :func:`~spark_mlops.quality.incremental_hashed.collect_counts`
+        counts them on the driver)."""
+        h, h2, present = self._hashes()
+        return f"SELECT '{self.group_id}' AS g, {h}, {h2} FROM {relation} WHERE {present}"
+
+    def observed_hashes(self, df: DataFrame) -> DataFrame:
+        """:meth:`hashes_sql` with the DataFrame API, for a ``df`` carrying an Observation (see
+        :meth:`observed_counts`)."""
+        h, h2, present = self._hashes()
+        return self.scoped(df).where(present).selectExpr(f"'{self.group_id}' AS g", h, h2)
+
     def observed_counts(self, df: DataFrame) -> DataFrame:
         """This hashed grouping's counts of ``df`` built with the DataFrame API, for a ``df`` carrying an
         :class:`~pyspark.sql.Observation`: one inside a temporary view never reports (Spark looks for it

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DRIVER_MATCH_GROUPS = 64_000_000
 #: Bit-table slots per appended hash: 16 keeps the filter's false positives near 1/16 of stored rows.
 _SLOTS_PER_KEY = 16
+_TOUCHED = pa.schema([("h", pa.int64()), ("h2", pa.int64()), (COUNT, pa.int64())])
 
 
 def correction_on_driver(
@@ -94,9 +95,6 @@ def _matches(path: str, keys: np.ndarray) -> pa.Table:
         at = np.searchsorted(keys, h[candidates])
         at[at == keys.size] = 0
         hits = candidates[keys[at] == h[candidates]]
-        found.append(rows.take(pa.array(hits)))
-    if not found:
-        return pa.table(
-            {"h": pa.array([], pa.int64()), "h2": pa.array([], pa.int64()), COUNT: pa.array([], pa.int64())}
-        )
-    return pa.concat_tables(found)
+        # One schema whoever wrote the file (Spark marks the columns non-nullable, the driver does not).
+        found.append(rows.take(pa.array(hits)).cast(_TOUCHED))
+    return pa.concat_tables(found) if found else _TOUCHED.empty_table()
