@@ -97,8 +97,8 @@ def test_wide_table_uses_a_fixed_number_of_jobs(spark, count_jobs) -> None:  # t
     with count_jobs() as counter:
         profiles = ColumnProfilerRunner(spark).on_data(df).run()
     jobs = counter.count
-    # Job 1's 1,201 aggregates in 5 codegen'd chunks of at most 300 (one job each), then job 2.
-    assert jobs == 6 and len(profiles.profiles) == width
+    # Job 1's 1,201 aggregates in 13 codegen'd chunks of at most 100 (one job each), then job 2.
+    assert jobs == 14 and len(profiles.profiles) == width
     for j in (0, 57, 99):
         assert profiles[f"n{j}"].mean == pytest.approx(data[:, j].mean())
         assert profiles[f"n{j}"].std_dev == pytest.approx(data[:, j].std())

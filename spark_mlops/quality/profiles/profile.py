@@ -1,4 +1,4 @@
-"""Compute the distributions of many columns in two Spark jobs (job 1 in chunks of <= 300 aggregates),
+"""Compute the distributions of many columns in two Spark jobs (job 1 in chunks of <= 100 aggregates),
 each reading a column at most once.
 
 * **Job 1, moments** — declarative aggregates only, so whole-stage codegen stays on: row count; per
@@ -139,7 +139,7 @@ def profile_columns(
     reference: DatasetProfile | None = None,
 ) -> DatasetProfile:
     """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs
-    up to 300 aggregates (≈ 50 numeric columns), one more per further 300.
+    up to 100 aggregates in job 1 (≈ 16 numeric columns), one more per further 100.
 
     Args:
         df: The data.
