@@ -8,12 +8,14 @@ partition) and optionally other aggregates over the input rows (observed before 
 map stage, which a retried stage could count twice; the caller checks the observed row count against
 the Delta statistics and rescans if they differ).
 
-A small append (the usual case: its size is known from the Delta statistics) is counted in one task
-without a shuffle and its counts come to the driver as Arrow (:func:`collect_counts`): the driver
-summarizes them and writes the file itself, which saves the Spark write's fixed cost.
+A small append (the usual case: its size is known from the Delta statistics) sends its rows' key
+hashes to the driver as Arrow in one map-only job (:func:`collect_counts`): the driver counts and
+summarizes them and writes the file itself, which saves an aggregation stage and the Spark write's
+fixed cost.
 
-An append that may touch stored groups needs one correction job (a broadcast join of the appended keys
-with the stored files, see :func:`correction`).
+An append that may touch stored groups needs a correction: on the driver for a local folder
+(:mod:`~spark_mlops.quality.incremental_match`), else one Spark job (a broadcast join of the appended
+keys with the stored files, see :func:`correction`).
 """
 
 from __future__ import annotations
@@ -63,8 +65,9 @@ log = logging.getLogger(__name__)
 
 #: Largest number of appended groups whose keys are broadcast for the correction (24 bytes each).
 BROADCAST_KEYS = 2_000_000
-#: Largest appended rows × hashed groupings counted in one task and brought to the driver as Arrow
-#: (at most one ≈ 40-byte count per row: ≤ 80 MB); larger appends are counted by a shuffle and a write.
+#: Largest appended rows × hashed groupings whose key hashes are brought to the driver as Arrow and
+#: counted there (≈ 40 bytes per row with the grouping id: ≤ 80 MB); larger appends are counted by a
+#: shuffle and a Spark write.
 DRIVER_COUNTS = 2_000_000
 #: What :func:`append_hashed` returns.
 Appended = tuple[

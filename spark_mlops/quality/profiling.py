@@ -1,7 +1,7 @@
 """Column profiling (Deequ's ``ColumnProfilerRunner``) in a fixed number of Spark jobs.
 
-``ColumnProfilerRunner(spark).on_data(df).run()`` profiles every column in **two Spark jobs up to 300
-aggregates (about 50 numeric columns), one more per further 300** (codegen'd chunks, docs/profiling.md):
+``ColumnProfilerRunner(spark).on_data(df).run()`` profiles every column in **two Spark jobs up to 100
+aggregates (about 16 numeric columns), one more per further 100** (codegen'd chunks, docs/profiling.md):
 one aggregation (completeness, HLL distinct count, numeric moments and a
 KLL sketch per numeric column, and for string columns the counts of integral / fractional / boolean /
 other values by regular expression) and, only when some column has few enough distinct values, one
@@ -123,7 +123,7 @@ class ColumnProfilerRunner:
         return replace(self, histogram_threshold=threshold)
 
     def run(self) -> ColumnProfiles:
-        """Profile the data: 2 Spark jobs up to 300 aggregates, one more per further 300."""
+        """Profile the data: 2 Spark jobs up to 100 aggregates, one more per further 100."""
         if self.data is None:
             raise InvalidArgumentError("data: call on_data(df) before run()")
         df = self.data
