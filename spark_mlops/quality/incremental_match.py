@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -57,7 +58,12 @@ def correction_on_driver(
     if not old_files or added.num_rows == 0:
         return {}
     keys = np.unique(added.column("h").to_numpy())
-    touched = [_matches(os.path.join(local_folder, f), keys) for f in old_files]
+    paths = [os.path.join(local_folder, f) for f in old_files]
+    bit_table = _bit_table(keys)
+    # Files in parallel threads: Parquet decoding and NumPy's gathers release the GIL, and the
+    # executors are idle while the driver matches.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(paths), os.cpu_count() or 1))) as pool:
+        touched = list(pool.map(lambda path: _matches(path, keys, *bit_table), paths))
     old = pa.concat_tables([t for t in touched if t.num_rows] or touched[:1])
     if old.num_rows == 0:
         return {}
@@ -80,12 +86,17 @@ def correction_on_driver(
     return out
 
 
-def _matches(path: str, keys: np.ndarray) -> pa.Table:
-    """The rows ``(h, h2, cnt)`` of one stored file whose ``h`` is in the sorted ``keys``."""
+def _bit_table(keys: np.ndarray) -> tuple[np.ndarray, np.uint64]:
+    """A bool table indexed by a hash's top bits, true where some key has those bits; the shift."""
     bits = max(10, int(np.ceil(np.log2(keys.size * _SLOTS_PER_KEY))))
     shift = np.uint64(64 - bits)
     table = np.zeros(1 << bits, dtype=bool)
     table[keys.view(np.uint64) >> shift] = True
+    return table, shift
+
+
+def _matches(path: str, keys: np.ndarray, table: np.ndarray, shift: np.uint64) -> pa.Table:
+    """The rows ``(h, h2, cnt)`` of one stored file whose ``h`` is in the sorted ``keys``."""
     parquet = pq.ParquetFile(path)
     found = []
     for group in range(parquet.num_row_groups):  # one row group at a time: bounded driver memory
