@@ -312,31 +312,36 @@ def test_full_scan_fallbacks_then_one_append_costs_three_jobs_or_one(
     assert math.isclose(appended.metrics[Mean("a")].value, three["a"].mean())
 
     # Ids above every stored one (the Delta statistics of the appended file prove it): all appended
-    # groups are new, so the correction reads no old file and needs no broadcast: 1 job (the counts,
-    # taken in one task without a shuffle and written by the driver).
-    v3 = _rows([*range(1000, 1020), 1000, None], 500)
-    _append(spark, path, v3)
-    suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
-    with count_jobs() as jobs:
-        newer = suite.run()
-    assert newer.incremental.mode == "incremental" and jobs.count == 1
-    four = pd.concat([three, _frame(v3)])
-    ids = four["id"].dropna()
-    assert math.isclose(newer.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
-    assert math.isclose(newer.metrics[Mean("a")].value, four["a"].mean())
-
+    # groups are new, so there is no correction: 1 job (the appended rows' key hashes, counted and
+    # written by the driver).
+    four = _append_one_job(
+        spark, path, repo, analyzers, three, _rows([*range(1000, 1020), 1000, None], 500), count_jobs
+    )
     # Ids on both sides of the stored ones and repeating stored ones (once, twice, in several stored
     # files): the driver matches them against the stored counts itself, so still 1 job.
-    v4 = _rows([-5, -5, 3, 3, 12, 1000, 1000, 1019, 2000, None], 600)
-    _append(spark, path, v4)
+    _append_one_job(
+        spark,
+        path,
+        repo,
+        analyzers,
+        four,
+        _rows([-5, -5, 3, 3, 12, 1000, 1000, 1019, 2000, None], 600),
+        count_jobs,
+    )
+
+
+def _append_one_job(spark, path, repo, analyzers, before: pd.DataFrame, rows, count_jobs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Append ``rows``, verify incrementally in exactly one Spark job, check against pandas; all rows."""
+    _append(spark, path, rows)
     suite = VerificationSuite(spark).on_delta(path).add_required_analyzers(analyzers).incremental(repo)
     with count_jobs() as jobs:
-        matched = suite.run()
-    assert matched.incremental.mode == "incremental" and jobs.count == 1
-    five = pd.concat([four, _frame(v4)])
-    ids = five["id"].dropna()
-    assert math.isclose(matched.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
-    assert math.isclose(matched.metrics[Mean("a")].value, five["a"].mean())
+        result = suite.run()
+    assert result.incremental.mode == "incremental" and jobs.count == 1
+    after = pd.concat([before, _frame(rows)])
+    ids = after["id"].dropna()
+    assert math.isclose(result.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+    assert math.isclose(result.metrics[Mean("a")].value, after["a"].mean())
+    return after
 
 
 def test_uri_root_keeps_states_in_a_delta_table(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
