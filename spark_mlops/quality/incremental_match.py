@@ -12,7 +12,8 @@ a binary search of the sorted appended hashes confirms the few that remain. The 
 
 Hand-written (rather than ``pyarrow.compute.is_in`` or ``numpy.isin``) because both build or sort
 far more than this needs: ``is_in`` of 10 M stored hashes against a 100 k-value set measured 2.4-3.7 s
-against 0.9-1.5 s for this whole read-and-match, side by side on the same (busy, load 10) box.
+against 0.9-1.5 s for this whole read-and-match, side by side on the same (busy, load 10) box; on a
+quiet box the whole correction of a 100 k-key append against 12.4 M stored counts took 0.21-0.26 s.
 """
 
 from __future__ import annotations
