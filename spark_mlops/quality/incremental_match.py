@@ -65,11 +65,14 @@ def correction_on_driver(
     # executors are idle while the driver matches.
     with ThreadPoolExecutor(max_workers=max(1, min(len(paths), os.cpu_count() or 1))) as pool:
         touched = list(pool.map(lambda path: _matches(path, keys, *bit_table), paths))
-    old = pa.concat_tables([t for t in touched if t.num_rows] or touched[:1])
+    old = pa.concat_tables(touched)  # one schema (_TOUCHED) for all, empty ones included
     if old.num_rows == 0:
         return {}
     # Stored counts of one key may sit in several files (appends since the last compaction): sum them.
-    stored = old.group_by(["h", "h2"]).aggregate([(COUNT, "sum")]).rename_columns(["h", "h2", "o"])
+    summed = old.group_by(["h", "h2"]).aggregate([(COUNT, "sum")])
+    stored = pa.table(
+        {"h": summed.column("h"), "h2": summed.column("h2"), "o": summed.column(f"{COUNT}_sum")}
+    )
     joined = stored.join(added.rename_columns(["g", "h", "h2", "d"]), keys=["h", "h2"], join_type="inner")
     if joined.num_rows == 0:
         return {}
