@@ -160,8 +160,11 @@ def profile_columns(
             number is still measured on ``df``: a numeric column the reference tabulated as discrete
             (≤ 20 values) is counted per known value in job 1 (no frequency table unless other values
             occur); one the reference saw as continuous skips the discreteness bitmap and is sketched.
-            Categorical columns keep the bitmap and the stacked table: counting each known string in
-            job 1 measured slower than both (string comparisons, and hashing them risks collisions).
+            A categorical column the reference tabulated skips job 1 altogether and is read once, by
+            job 2's table, guarded by a window over its cells: above ``max_categories`` distinct values
+            it comes back truncated with its exact present and distinct counts, its cells never
+            leaving the executors. (Counting each known string in job 1 instead measured slower:
+            string comparisons per row, and hashing them risks collisions.)
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -198,8 +201,11 @@ def profile_columns(
     }
     categorical = {i: _as_string(n) for i, n in enumerate(names) if i not in numeric}
     source = df
-    known, continuous = _prior(reference, names, numeric)
-    row = moments_job(source, numeric, categorical, extra, label, known=known, continuous=continuous)
+    known, continuous, tabulated = _prior(reference, names, numeric)
+    # A categorical column the reference tabulated is read once, by job 2's guarded table: job 1's
+    # count and bitmap would only decide "tabulate or not", which the reference answered.
+    scanned = {j: v for j, v in categorical.items() if j not in tabulated}
+    row = moments_job(source, numeric, scanned, extra, label, known=known, continuous=continuous)
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
     tables: dict[int, tuple[str, bool]] = {}
@@ -219,18 +225,26 @@ def profile_columns(
             if numeric_distinct:
                 hll[i] = (v, True)
     for j, v in categorical.items():
-        from_known = known_counts(row, j, known[j], present[j]) if j in known else None
-        estimate = distinct_from_bitmap(row.get(f"b{j}"), row.get(f"w{j}")) + len(known.get(j, ()))
-        if from_known is not None:
-            counted[j] = {str(k): c for k, c in from_known.items()}
-        elif estimate <= max_categories * _ESTIMATE_MARGIN:
+        estimate = distinct_from_bitmap(row.get(f"b{j}"), row.get(f"w{j}"))
+        if j in tabulated or estimate <= max_categories * _ESTIMATE_MARGIN:
             tables[j] = (v, False)
         else:
             hll[j] = (v, False)
-    cells = distribution_job(source, tables, kll, hll, sketch_k=sketch_k, seed=seed, label=label)
+    cells = distribution_job(
+        source,
+        tables,
+        kll,
+        hll,
+        sketch_k=sketch_k,
+        seed=seed,
+        label=label,
+        guarded=tabulated,
+        max_cells=max_categories,
+    )
     counted.update({i: {} for i in tables})
     sketches: dict[int, KllSketch] = {}
     approx: dict[int, int] = {}
+    exploded: dict[int, int] = {}  # a guarded column above max_categories: its exact distinct count
     for r in cells:
         if r["packed"] is None:
             counted[int(r["i"])][r["d"] if r["s"] is None else r["s"]] = int(r["c"])
@@ -240,8 +254,15 @@ def profile_columns(
                 sketches[int(item["i"])] = decode_kll_doubles(item["q"])
             elif item["kind"] == 2:
                 approx[int(item["i"])] = int(item["c"])
+            elif item["kind"] == 3:
+                exploded[int(item["i"])] = int(item["c"])
+            elif item["kind"] == 4:
+                present[int(item["i"])] = int(item["c"])
     for i in counted:
-        approx[i] = len(counted[i])
+        approx[i] = exploded.get(i, len(counted[i]))
+    for j in tabulated:
+        if j not in exploded:  # job 1 did not count it: its table did
+            present[j] = sum(counted[j].values())
     result: dict[str, ColumnDistribution] = {}
     truncated: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -266,20 +287,24 @@ def profile_columns(
 
 def _prior(
     reference: DatasetProfile | None, names: Sequence[str], numeric: Mapping[int, str]
-) -> tuple[dict[int, list[Any]], set[int]]:
-    """From a reference profile: discrete numeric columns' known values, and the continuous columns."""
+) -> tuple[dict[int, list[Any]], set[int], set[int]]:
+    """From a reference profile: discrete numeric columns' known values, the continuous columns, and
+    the categorical columns it tabulated (read only by job 2's guarded table)."""
     known: dict[int, list[Any]] = {}
     continuous: set[int] = set()
+    tabulated: set[int] = set()
     if reference is None:
-        return known, continuous
+        return known, continuous, tabulated
     for i, name in enumerate(names):
         ref = reference.columns.get(name)
-        if i in numeric and isinstance(ref, NumericDistribution):  # categorical: see profile_columns
+        if i in numeric and isinstance(ref, NumericDistribution):
             if ref.exact and 0 < len(ref.points) <= DISCRETE_MAX_DISTINCT:
                 known[i] = [float(p) for p in ref.points]
             elif not ref.exact or len(ref.points) > DISCRETE_MAX_DISTINCT:
                 continuous.add(i)
-    return known, continuous
+        elif i not in numeric and isinstance(ref, CategoricalDistribution) and not ref.truncated:
+            tabulated.add(i)
+    return known, continuous, tabulated
 
 
 def _numeric(

@@ -280,6 +280,8 @@ def distribution_job(
     sketch_k: int,
     seed: int,
     label: str,
+    guarded: Collection[int] = (),
+    max_cells: int = 0,
 ) -> list[Any]:
     """Job 2: frequency tables, sampled KLL sketches and HLL counts as one ``union``.
 
@@ -293,10 +295,16 @@ def distribution_job(
         sketch_k: KLL ``k``.
         seed: Seed of the Bernoulli sample.
         label: Job description prefix.
+        guarded: Tabulated columns that job 1 did not read (nothing bounds their distinct values): a
+            window over the cells counts each one's cells and present values, and a column with more
+            than ``max_cells`` cells returns those two numbers instead of its cells (kinds 3 and 4).
+        max_cells: The guarded columns' cap.
 
     Returns:
         Rows ``(i, s, d, c, packed)``: a table cell of column ``i`` (value ``s``/``d``, count ``c``), or
-        a ``packed`` array of ``(kind, i, c, q)``: kind 1 a KLL sketch ``q``, kind 2 an HLL estimate ``c``.
+        a ``packed`` array of ``(kind, i, c, q)``: kind 1 a KLL sketch ``q``, kind 2 an HLL estimate ``c``,
+        kind 3 the exact distinct count ``c`` and kind 4 the present count ``c`` of a guarded column
+        above ``max_cells``.
     """
     parts: list[DataFrame] = []
     if tables:
@@ -307,7 +315,12 @@ def distribution_job(
         )
         stacked = source.selectExpr(f"inline(array({structs}))").where("s IS NOT NULL OR d IS NOT NULL")
         cells = stacked.groupBy("i", "s", "d").count()
-        parts.append(cells.selectExpr("i", "s", "d", "`count` AS c", f"CAST(NULL AS {_PACKED}) AS packed"))
+        if guarded:
+            parts.append(_guarded_cells(cells, guarded, max_cells))
+        else:
+            parts.append(
+                cells.selectExpr("i", "s", "d", "`count` AS c", f"CAST(NULL AS {_PACKED}) AS packed")
+            )
     if hll:
         # HLL needs every row: the KLL inputs join this aggregate, thinned per column by a uniform draw.
         full = source.selectExpr("*", f"rand({seed}) AS _u")
@@ -339,6 +352,38 @@ def distribution_job(
     what = f"{len(tables)} tables, {len(kll)} KLL sketches, {len(hll)} HLL counts"
     with job_description(spark, f"{label}: {what}"):
         return union.collect()
+
+
+def _guarded_cells(cells: DataFrame, guarded: Collection[int], cap: int) -> DataFrame:
+    """The cells, except that a guarded column with more than ``cap`` cells gives one summary row.
+
+    The window runs over the *cells* (after the group-by's partial and final aggregation), so its cost
+    is per cell, not per row: tens of cells per column normally. A column that exploded (millions of
+    new strings) is counted in its window partition (spilled like any sort, never collected) and only
+    its two numbers reach the driver. The summary rides on the cell with the column's smallest value.
+    """
+    window = "OVER (PARTITION BY i)"
+    over = f"(i IN ({', '.join(str(int(i)) for i in sorted(guarded))}) AND k > {int(cap)})"
+    summary = (
+        "array(named_struct('kind', 3, 'i', i, 'c', k, 'q', CAST(NULL AS BINARY)), "
+        "named_struct('kind', 4, 'i', i, 'c', p, 'q', CAST(NULL AS BINARY)))"
+    )
+    counted = cells.selectExpr(
+        "i",
+        "s",
+        "d",
+        "`count`",
+        f"count(1) {window} AS k",
+        f"sum(`count`) {window} AS p",
+        f"min(s) {window} AS m",
+    )
+    return counted.where(f"NOT {over} OR s = m").selectExpr(
+        "i",
+        f"CASE WHEN NOT {over} THEN s END AS s",
+        f"CASE WHEN NOT {over} THEN d END AS d",
+        f"CASE WHEN NOT {over} THEN `count` END AS c",
+        f"CAST(CASE WHEN {over} THEN {summary} END AS {_PACKED}) AS packed",
+    )
 
 
 _NO_CELL = (

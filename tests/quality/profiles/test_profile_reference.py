@@ -10,6 +10,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 
 from spark_mlops.monitoring.drift import compute_drift
+from spark_mlops.quality.profiles import scans
 from spark_mlops.quality.profiles.distributions import CategoricalDistribution, NumericDistribution
 from spark_mlops.quality.profiles.profile import profile_columns
 from spark_mlops.quality.profiles.scans import known_counts
@@ -115,3 +116,54 @@ def test_known_counts_refuses_what_it_cannot_trust() -> None:
     assert known_counts(row, 0, values, 2**32) is None  # a low half could carry into the high one
     assert known_counts(row, 0, values, 15) is None  # counts do not add up to the present values
     assert known_counts({**row, "k0_1": 0}, 0, values, 12) == {"a": 5, "b": 7}  # zero counts dropped
+
+
+def test_a_tabulated_column_that_explodes_comes_back_truncated_with_exact_counts(spark, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # The reference tabulated every categorical column (≤ 5 values); in the current data "cat" has 300
+    # distinct strings, "edge" one value over the cap, "ok" exactly the cap. Job 1 reads none of them.
+    cap, n = 5, 400
+    rng = np.random.default_rng(7)
+    ref_pd = pd.DataFrame(
+        {
+            "x": rng.normal(0.0, 1.0, n),
+            "cat": rng.choice(CATS, n).astype(object),
+            "edge": rng.choice(CATS, n).astype(object),
+            "ok": rng.choice(CATS[:4], n).astype(object),
+        }
+    )
+    cur_pd = ref_pd.copy()
+    cur_pd["cat"] = [None if k % 9 == 0 else f"id{k % 300}" for k in range(n)]
+    cur_pd["edge"] = [*CATS, "NEW"] * (n // 6) + ["DE"] * (n % 6)
+    cur_pd["ok"] = rng.choice(CATS, n).astype(object)
+    ref_df, cur_df = (
+        spark.createDataFrame(p, "x double, cat string, edge string, ok string") for p in (ref_pd, cur_pd)
+    )
+    ref = profile_columns(ref_df, max_categories=cap)
+    with count_jobs() as jobs:
+        got = profile_columns(cur_df, max_categories=cap, reference=ref)
+    assert jobs.count == 2  # job 1: the moments of x only; job 2: the guarded tables and x's table
+    for name in ("cat", "edge"):
+        col, values = got.columns[name], cur_pd[name]
+        distinct = values.nunique()
+        assert distinct > cap
+        assert isinstance(col, CategoricalDistribution) and col.truncated and not col.counts
+        assert (col.count, col.missing, col.distinct) == (values.notna().sum(), values.isna().sum(), distinct)
+        assert got.truncated[name] == distinct
+    ok = got.columns["ok"]
+    assert isinstance(ok, CategoricalDistribution) and not ok.truncated
+    assert ok.counts == cur_pd["ok"].value_counts().to_dict() and ok.count == n
+    # The driver receives one summary row per exploded column, never its cells.
+    tables = {i: (f"CAST({c} AS STRING)", False) for i, c in enumerate(("cat", "edge", "ok"))}
+    rows = scans.distribution_job(
+        cur_df, tables, {}, {}, sketch_k=200, seed=1, label="guard", guarded=set(tables), max_cells=cap
+    )
+    assert sorted(int(r["i"]) for r in rows) == [0, 1] + [2] * 5
+    # Drift skips the exploded columns as before (no table to compare) and compares the others exactly.
+    result = compute_drift(ref, cur_df, methods="js", max_categories=cap)
+    assert set(result.skipped) == {"cat", "edge"}
+    (row,) = [r for r in result.rows if r.column == "ok"]
+    rv, cv = ref_pd["ok"].value_counts(), cur_pd["ok"].value_counts()
+    keys = sorted(set(rv.index) | set(cv.index))
+    assert row.statistic == pytest.approx(
+        jensenshannon(rv.reindex(keys, fill_value=0), cv.reindex(keys, fill_value=0))
+    )
