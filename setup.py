@@ -41,9 +41,7 @@ setup(
             "ruff>=0.6",
             "mypy>=1.10",
             "types-PyYAML",
-            "nbclient>=0.10",
             "nbformat>=5.9",
-            "ipykernel>=6.29",
         ],
         "bench": [
             "scipy>=1.12",
