@@ -3,7 +3,10 @@ each reading a column at most once.
 
 * **Job 1, moments** — declarative aggregates only, so whole-stage codegen stays on: row count; per
   numeric column count, sum, population variance, min, max and a 64-bit hash bitmap (discreteness);
-  per categorical column the non-NULL count and a linear-counting bitmap (tabulate or not).
+  per categorical column the non-NULL count and a linear-counting bitmap (tabulate or not). On a plain
+  Delta read, the count, min and max of numeric columns whose file statistics are exact come from the
+  Delta log instead (:mod:`.file_stats`: one small job over the file list, no data read). With a
+  reference profile, categorical columns it tabulated are not in job 1 at all (read once, by job 2).
 * **Job 2, distributions** — one ``union`` of: the stacked group-by
   (``inline(array(struct(column_id, text, number), …))`` → ``GROUP BY column_id, text, number``) giving
   the frequency table of every categorical column with at most ``max_categories`` distinct values and
@@ -19,9 +22,10 @@ items with their weights (scaled to the column's count). Its CDF error is the KL
 confidence; ``sketch_k``) plus, when the column was sampled (more than ``sample_size`` present values),
 the sampling error of the empirical CDF of ``S`` uniform draws, which the Dvoretzky–Kiefer–Wolfowitz
 inequality (with Massart's constant, 1990) bounds by ``sqrt(ln(2/α) / (2S))`` with probability 1 − α:
-0.0036 at S = 200 000 and α = 0.01. Moments, counts, min and max are always exact (job 1).
-Categorical columns are always exact; columns above ``max_categories`` get no table (marked
-``truncated``, HLL distinct count) and are skipped by drift.
+0.0036 at S = 200 000 and α = 0.01. Moments, counts, min and max are always exact (job 1 or the
+Delta log). Categorical columns are always exact; columns above ``max_categories`` get no table (marked
+``truncated``, with an HLL distinct count — or the exact one when the table was tried, as for a column a
+reference tabulated) and are skipped by drift.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from spark_mlops.quality.profiles.distributions import (
     ColumnDistribution,
     NumericDistribution,
 )
+from spark_mlops.quality.profiles.file_stats import delta_file_statistics
 from spark_mlops.quality.profiles.kll import KllSketch, decode_kll_doubles
 from spark_mlops.quality.profiles.scans import (
     distinct_from_bitmap,
@@ -139,7 +144,8 @@ def profile_columns(
     reference: DatasetProfile | None = None,
 ) -> DatasetProfile:
     """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs
-    up to 100 aggregates in job 1 (≈ 16 numeric columns), one more per further 100.
+    up to 100 aggregates in job 1 (≈ 16 numeric columns), one more per further 100; on a plain Delta
+    read one more small job reads the file statistics (no data rows), which can save job 1 aggregates.
 
     Args:
         df: The data.
@@ -205,7 +211,12 @@ def profile_columns(
     # A categorical column the reference tabulated is read once, by job 2's guarded table: job 1's
     # count and bitmap would only decide "tabulate or not", which the reference answered.
     scanned = {j: v for j, v in categorical.items() if j not in tabulated}
-    row = moments_job(source, numeric, scanned, extra, label, known=known, continuous=continuous)
+    logged = delta_file_statistics(source, {i: names[i] for i in numeric}, label)
+    row = moments_job(
+        source, numeric, scanned, extra, label, known=known, continuous=continuous, from_log=logged
+    )
+    for i, (count, low, high) in logged.items():
+        row.update({f"c{i}": count, f"lo{i}": low, f"hi{i}": high})
     n = int(row["n"])
     present = {i: int(row.get(f"c{i}") or 0) for i in range(len(names))}
     tables: dict[int, tuple[str, bool]] = {}
