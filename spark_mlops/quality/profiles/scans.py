@@ -379,12 +379,13 @@ def _guarded_cells(cells: DataFrame, guarded: Collection[int], cap: int) -> Data
         f"sum(`count`) {window} AS p",
         f"min(s) {window} AS m",
     )
-    return counted.where(f"NOT {over} OR s = m").selectExpr(
+    flagged = counted.selectExpr("*", f"{over} AS x")  # the cap test written once, not per output
+    return flagged.where("NOT x OR s = m").selectExpr(
         "i",
-        f"CASE WHEN NOT {over} THEN s END AS s",
-        f"CASE WHEN NOT {over} THEN d END AS d",
-        f"CASE WHEN NOT {over} THEN `count` END AS c",
-        f"CAST(CASE WHEN {over} THEN {summary} END AS {_PACKED}) AS packed",
+        "CASE WHEN NOT x THEN s END AS s",
+        "CASE WHEN NOT x THEN d END AS d",
+        "CASE WHEN NOT x THEN `count` END AS c",
+        f"CAST(CASE WHEN x THEN {summary} END AS {_PACKED}) AS packed",
     )
 
 
