@@ -62,6 +62,7 @@ __all__ = [
     "MIN_PLAN_BYTES",
     "PROBE_ROWS",
     "driver_max_keys",
+    "estimated_bytes",
     "exact_unique_summary",
     "looks_unique",
     "max_keys_for",
@@ -90,7 +91,7 @@ MAX_DRIVER_KEYS = 16_000_000
 _BUCKETS = 1024
 
 
-def _plan_bytes(df: DataFrame) -> int | None:
+def estimated_bytes(df: DataFrame) -> int | None:
     """Catalyst's size estimate of the plan (classic sessions only; no job)."""
     if is_connect(df.sparkSession):
         return None
@@ -103,7 +104,7 @@ def _plan_bytes(df: DataFrame) -> int | None:
 
 def looks_unique(scoped: DataFrame, key: Column) -> bool:
     """Whether ``scoped`` is large and its ``key`` nearly unique (at most one small probe job)."""
-    size = _plan_bytes(scoped)
+    size = estimated_bytes(scoped)
     if size is None or size < MIN_PLAN_BYTES:
         return False
     probe = [r[0] for r in scoped.select(key).limit(PROBE_ROWS).collect()]

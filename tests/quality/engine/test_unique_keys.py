@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from pyspark.sql import functions as F
 from scipy.stats import entropy as scipy_entropy
 
+import spark_mlops.quality.engine as engine
 import spark_mlops.quality.engine.grouping as grouping_engine
 import spark_mlops.quality.engine.unique_keys as unique_keys
 from spark_mlops.quality.analyzers import (
@@ -22,6 +24,7 @@ from spark_mlops.quality.analyzers import (
     UniqueValueRatio,
 )
 from spark_mlops.quality.engine import compute_metrics
+from spark_mlops.quality.engine.row_bound import cached_row_bound
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,9 @@ def ids(spark):  # type: ignore[no-untyped-def]
     values = [None if i % 97 == 0 else v for i, v in enumerate(values)]
     other = [None if i % 13 == 0 else int(i % 3) for i in range(3_000)]
     pdf = pd.DataFrame({"id": values, "other": other}, dtype=object)
-    return spark.createDataFrame(list(zip(values, other, strict=True)), "id string, other int").cache(), pdf
+    df = spark.createDataFrame(list(zip(values, other, strict=True)), "id string, other int").cache()
+    df.count()  # materialized: the cache knows its rows (engine.row_bound), whatever test runs first
+    return df, pdf
 
 
 def _reference(pdf: pd.DataFrame, columns: list[str]) -> dict[str, float]:
@@ -136,18 +141,20 @@ def test_engine_takes_the_path_on_large_unique_keys(spark, ids, monkeypatch, cou
     with count_jobs() as jobs:
         metrics = compute_metrics(df, analyzers)
     assert calls == [True]  # 3,000 rows fit on the driver
-    # probe, row count (no scan job ran to give it), the keys to the driver as Arrow, collecting the
-    # repeated hashes for the broadcast, re-count on the real values (the suspect rows as Arrow)
-    assert jobs.count == 5
+    # probe, the keys to the driver as Arrow, collecting the repeated hashes for the broadcast, re-count
+    # on the real values (the suspect rows as Arrow); no count job: the cache knows its 3,000 rows
+    assert jobs.count == 4
     ref = _reference(pdf, ["id"])
     for analyzer in analyzers:
         assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
 
 
 def test_the_scan_job_gives_the_row_count(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
-    # With a scan analyzer in the run, its job counts the rows too: no count job, and no Size metric
-    # appears that was not asked for.
-    df, pdf = ids
+    # Not a cache (no free row bound): with a scan analyzer in the run, its job counts the rows too: no
+    # count job, and no Size metric appears that was not asked for.
+    _, pdf = ids
+    df = spark.createDataFrame([tuple(r) for r in pdf.itertuples(index=False)], "id string, other int")
+    assert cached_row_bound(df) is None
     _take_the_unique_key_path(monkeypatch)
     calls = _spy_on_the_path(monkeypatch)
     analyzers = [Uniqueness("id"), Completeness("id")]
@@ -158,6 +165,35 @@ def test_the_scan_job_gives_the_row_count(spark, ids, monkeypatch, count_jobs) -
     assert set(metrics) == set(analyzers)
     assert metrics[Uniqueness("id")].value == pytest.approx(_reference(pdf, ["id"])["Uniqueness"])
     assert metrics[Completeness("id")].value == pytest.approx(pdf["id"].notna().mean())
+
+
+def test_a_cache_runs_the_scan_beside_the_uniqueness(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
+    # A materialized cache knows its rows: the scan job no longer runs first to count them, it runs in a
+    # second thread beside the unique-key path (its jobs still in the caller's job group), and every
+    # number is the same as pandas'.
+    df, pdf = ids
+    _take_the_unique_key_path(monkeypatch)
+    calls = _spy_on_the_path(monkeypatch)
+    threads: list[str] = []
+    real_scan = engine.compute_scan_states
+
+    def scan_spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_scan_states", scan_spy)
+    analyzers = [*_uniqueness_family("id"), Completeness("id"), Size()]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(df, analyzers)
+    assert calls == [True]
+    assert threads == ["spark_mlops-scan"]
+    assert jobs.count == 5  # the scan, probe, keys, broadcast, re-count
+    assert list(metrics) == analyzers[-2:] + analyzers[:-2]  # scan metrics first, as before
+    assert metrics[Size()].value == len(pdf)
+    assert metrics[Completeness("id")].value == pytest.approx(pdf["id"].notna().mean())
+    ref = _reference(pdf, ["id"])
+    for analyzer in analyzers[:-2]:
+        assert metrics[analyzer].value == pytest.approx(ref[analyzer.name]), analyzer
 
 
 def test_more_rows_than_the_driver_takes_use_the_shuffle(spark, ids, monkeypatch, count_jobs) -> None:  # type: ignore[no-untyped-def]
