@@ -14,11 +14,11 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from spark_mlops.jars import delta_jars
 
-__all__ = ["LOCAL_DEFAULTS", "get_spark", "is_connect", "job_description", "session_conf"]
+__all__ = ["LOCAL_DEFAULTS", "get_spark", "is_connect", "job_description", "plan_bytes", "session_conf"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,29 @@ def get_spark(
 def is_connect(spark: SparkSession) -> bool:
     """True when ``spark`` is a Spark Connect session (no JVM, no ``sparkContext``)."""
     return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+# No real plan is an exabyte: at or above this Spark had no estimate (see plan_bytes).
+_UNSIZED_BYTES = 2**60
+
+
+def plan_bytes(df: DataFrame) -> int | None:
+    """Catalyst's size estimate of ``df``'s optimized plan, in bytes (no Spark job).
+
+    None over Spark Connect (no JVM handle), when the estimate cannot be read, or when Spark could not
+    size the plan (an RDD-backed DataFrame, e.g. ``createDataFrame`` of a list, gets
+    ``spark.sql.defaultSizeInBytes``, Long.MaxValue by default, maybe scaled by a projection): callers
+    then take their default path. For a Delta or Parquet read it is the files' size; a local relation's
+    (``createDataFrame`` of pandas) or a ``range``'s is its rows' size.
+    """
+    if is_connect(df.sparkSession):
+        return None
+    try:
+        size = df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()  # a Scala BigInt
+        size = int(size if isinstance(size, int) else size.toString())
+    except Exception:  # noqa: BLE001 - an estimate we cannot read means "use the default path"
+        return None
+    return None if size >= _UNSIZED_BYTES else size
 
 
 @contextlib.contextmanager

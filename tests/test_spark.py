@@ -64,3 +64,17 @@ def test_get_spark_in_another_thread_reuses_the_session_without_changing_its_con
     assert seen == [spark]
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
     assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
+
+
+def test_plan_bytes_is_the_size_of_the_files_a_read_would_scan(spark, tmp_path):
+    from spark_mlops.spark import plan_bytes
+
+    path = str(tmp_path / "t")
+    spark.range(5000).selectExpr("id", "CAST(id AS STRING) AS s").coalesce(2).write.parquet(path)
+    files = sum(p.stat().st_size for p in (tmp_path / "t").glob("*.parquet"))
+    assert plan_bytes(spark.read.parquet(path)) == files  # Catalyst's estimate of a file scan: their bytes
+    # A filter keeps the estimate (Catalyst cannot shrink it without column statistics).
+    assert plan_bytes(spark.read.parquet(path).where("id > 10")) == files
+    # An RDD-backed DataFrame has no estimate (Spark says spark.sql.defaultSizeInBytes, Long.MaxValue).
+    assert plan_bytes(spark.createDataFrame([(1, "a")], "id int, s string")) is None
+    assert plan_bytes(spark.range(1000)) == 8 * 1000  # a range's rows: one 8-byte long each

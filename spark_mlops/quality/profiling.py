@@ -155,6 +155,7 @@ class ColumnProfilerRunner:
             numeric_distinct=True,
             label="column profiler",
             extra=extra,
+            probe_rows=0,  # job 1 reads every string column for its type counts anyway
         )
         n = profile.row_count
         out: dict[str, ColumnProfile] = {}

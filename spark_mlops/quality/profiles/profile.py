@@ -7,6 +7,9 @@ each reading a column at most once.
   Delta read, the count, min and max of numeric columns whose file statistics are exact come from the
   Delta log instead (:mod:`.file_stats`: one small job over the file list, no data read). With a
   reference profile, categorical columns it tabulated are not in job 1 at all (read once, by job 2).
+  Without one, on large data, a probe of the first rows (:mod:`.probe`, one small ``limit`` job)
+  sends the categorical columns with few values straight to job 2 and spares job 1 the bitmaps of
+  numeric columns it proves continuous.
 * **Job 2, distributions** — one ``union`` of: the stacked group-by
   (``inline(array(struct(column_id, text, number), …))`` → ``GROUP BY column_id, text, number``) giving
   the frequency table of every categorical column with at most ``max_categories`` distinct values and
@@ -42,6 +45,7 @@ from pyspark.sql import types as T
 
 from spark_mlops.errors import ColumnNotFoundError, InvalidArgumentError
 from spark_mlops.quality.analyzers.base import sql_column
+from spark_mlops.quality.profiles import probe
 from spark_mlops.quality.profiles.distributions import (
     DISCRETE_MAX_DISTINCT,
     CategoricalDistribution,
@@ -56,10 +60,12 @@ from spark_mlops.quality.profiles.scans import (
     known_counts,
     moments_job,
 )
+from spark_mlops.spark import plan_bytes
 
 __all__ = [
     "DEFAULT_EXACT_MAX_ROWS",
     "DEFAULT_MAX_CATEGORIES",
+    "DEFAULT_PROBE_ROWS",
     "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_SKETCH_K",
     "DatasetProfile",
@@ -77,6 +83,8 @@ DEFAULT_SAMPLE_SIZE = 200_000
 # The bitmap estimate (≈ 20 % error at 1000) decides whether a table is worth trying; a table found
 # to be above the cut is dropped (the column is then truncated with its exact distinct count).
 _ESTIMATE_MARGIN = 2.0
+#: Without a reference, categorical columns with few values in the first rows are read once, by job 2.
+DEFAULT_PROBE_ROWS = 10_000
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _INTEGRAL = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -142,6 +150,7 @@ def profile_columns(
     label: str = "profile columns",
     extra: Sequence[Column] | Mapping[str, str] = (),
     reference: DatasetProfile | None = None,
+    probe_rows: int = DEFAULT_PROBE_ROWS,
 ) -> DatasetProfile:
     """Distributions of ``columns`` (default: every numeric, string and boolean column) in 2 Spark jobs
     up to 100 aggregates in job 1 (≈ 16 numeric columns), one more per further 100; on a plain Delta
@@ -171,6 +180,14 @@ def profile_columns(
             it comes back truncated with its exact present and distinct counts, its cells never
             leaving the executors. (Counting each known string in job 1 instead measured slower:
             string comparisons per row, and hashing them risks collisions.)
+        probe_rows: Without a reference, on data of at least 64 MB (Catalyst's estimate, e.g. a Delta
+            table's files; not over Spark Connect), first read this many rows (one small ``limit``
+            job, :mod:`.probe`). A categorical column with at most ``max_categories`` values among
+            them, repeated (at most half as many values as rows), is treated like a column a
+            reference tabulated: read once, by job 2's guarded table, so a wrong guess costs time,
+            never a wrong number. A numeric column showing more than 20 distinct values is proven
+            continuous and skips job 1's discreteness bitmap. 0 turns the probe off (callers that
+            read every string in job 1 anyway, like the column profiler).
 
     Raises:
         ColumnNotFoundError: a named column is not in ``df``.
@@ -182,6 +199,8 @@ def profile_columns(
         raise InvalidArgumentError("max_categories, exact_max_rows: expected positive numbers")
     if sample_size < 1:
         raise InvalidArgumentError(f"sample_size: expected a positive number of rows, got {sample_size}")
+    if probe_rows < 0:
+        raise InvalidArgumentError(f"probe_rows: expected 0 (off) or a number of rows, got {probe_rows}")
     types = {f.name: inferred_type(f.dataType) for f in df.schema.fields}
     spark_types = {f.name: f.dataType for f in df.schema.fields}
     if columns is None:
@@ -208,8 +227,12 @@ def profile_columns(
     categorical = {i: _as_string(n) for i, n in enumerate(names) if i not in numeric}
     source = df
     known, continuous, tabulated = _prior(reference, names, numeric)
-    # A categorical column the reference tabulated is read once, by job 2's guarded table: job 1's
-    # count and bitmap would only decide "tabulate or not", which the reference answered.
+    if reference is None and probe_rows and (plan_bytes(source) or 0) >= probe.PROBE_MIN_BYTES:
+        tabulated, continuous = probe.first_rows(
+            source, categorical, numeric, probe_rows, max_categories, DISCRETE_MAX_DISTINCT, label
+        )
+    # A categorical column the reference (or the probe) tabulated is read once, by job 2's guarded
+    # table: job 1's count and bitmap would only decide "tabulate or not".
     scanned = {j: v for j, v in categorical.items() if j not in tabulated}
     logged = delta_file_statistics(source, {i: names[i] for i in numeric}, label)
     row = moments_job(
