@@ -57,6 +57,7 @@ from spark_mlops.quality.analyzers.grouping import GroupSummary, frequencies, ke
 from spark_mlops.spark import is_connect, session_conf
 
 __all__ = [
+    "DRIVER_HASH_BITS",
     "MAX_DRIVER_KEYS",
     "MAX_RECOUNT_KEYS",
     "MIN_PLAN_BYTES",
@@ -170,7 +171,7 @@ def _tallier(max_keys: int, injective: bool) -> Any:
         np.not_equal(same[1:], same[:-1] + 1, out=new_run[1:])
         run_starts = np.flatnonzero(new_run)
         counts = np.diff(np.append(run_starts, len(same))) + 1
-        keys = hashes[same[run_starts]].view(np.int64)
+        keys = hashes[same[run_starts]].view(np.int64 if hashes.itemsize == 8 else np.int32)
         groups = len(hashes) - len(same)
         singles = groups - len(counts)
         if injective:
@@ -270,19 +271,39 @@ def driver_max_keys(spark: SparkSession) -> int:
     return max_keys_for(spark.conf.get("spark.driver.maxResultSize", None))
 
 
-def _count_on_driver(scoped: DataFrame, key: Column, injective: bool) -> tuple[GroupSummary, pa.Table] | None:
-    """The keys collected as Arrow and counted with one NumPy sort: (final summary, repeated keys), or
-    None when too many keys repeat.
+#: Bits of the hash each row ships to the driver (a test seam; 32 or 64). See :func:`_count_on_driver`.
+DRIVER_HASH_BITS = 32
+
+
+def _narrowed(key: Column) -> Column:
+    """The low 32 bits of a 64-bit ``key`` as an ``int`` (shifted into the int range, so the cast
+    cannot overflow under ANSI)."""
+    return (key.bitwiseAND(F.lit(0xFFFFFFFF)) - F.lit(2**31)).cast("int")
+
+
+def _count_on_driver(
+    scoped: DataFrame, key: Column, injective: bool
+) -> tuple[GroupSummary, pa.Table, Column] | None:
+    """The keys collected as Arrow and counted with one NumPy sort: (final summary, repeated keys, the
+    column they are keys of), or None when too many keys repeat.
 
     Why: Spark's own JVM-to-driver Arrow path moves 10 M keys in ≈ 0.4 s over a bare scan (0.79 s vs
     0.39 s) and the sort takes ≈ 0.2 s, while the distributed path hands them to Python workers,
     shuffles them and counts them again (its counting job ≈ 2.4 s on 10 M ids; the whole uniqueness
     3.1 s vs 4.4 s side by side, ``bench/results/quality_suite.md``). Only taken when the rows are
     known to be at most :func:`driver_max_keys`.
+
+    A hash (not an injective key) ships only its low :data:`DRIVER_HASH_BITS` bits: a value seen once
+    still has a hash seen once, so the counts stay exact; the cost is more repeated hashes to re-count
+    (n²/2³³ pairs of different values: ≈ 12 k at 10 M rows, 30 k at the 16 M cap, against the
+    :data:`MAX_RECOUNT_KEYS` limit of 1 M) for half the bytes to move and sort.
     """
-    table = scoped.select(key.alias(_HASH)).toArrow()
+    narrow = not injective and DRIVER_HASH_BITS == 32
+    counted = _narrowed(key) if narrow else key
+    table = scoped.select(counted.alias(_HASH)).toArrow()
     chunks = [c.to_numpy(zero_copy_only=False) for c in table.column(0).chunks]
-    hashes = np.concatenate(chunks).view(np.uint64) if chunks else np.zeros(0, dtype=np.uint64)
+    unsigned = np.uint32 if narrow else np.uint64
+    hashes = np.concatenate(chunks).view(unsigned) if chunks else np.zeros(0, dtype=unsigned)
     del table
     hashes.sort()  # concatenate made a writable copy
     row, keys, counts = _tallier(MAX_RECOUNT_KEYS, injective)(hashes)
@@ -290,7 +311,7 @@ def _count_on_driver(scoped: DataFrame, key: Column, injective: bool) -> tuple[G
     if n < 0:
         return None
     summary = GroupSummary(rows, groups, n, clc, 0)
-    return summary, pa.table({_HASH: pa.array(keys), "n": pa.array(counts)})
+    return summary, pa.table({_HASH: pa.array(keys), "n": pa.array(counts)}), counted
 
 
 def _count_distributed(
@@ -342,14 +363,16 @@ def exact_unique_summary(
         on_driver: Count the keys on the driver (the caller knows there are at most
             :func:`driver_max_keys` of them) instead of in a shuffle.
     """
+    counted: tuple[GroupSummary, pa.Table, Column] | None
     if on_driver:
         counted = _count_on_driver(scoped, key, injective)
     else:
-        counted = _count_distributed(scoped, key, partitions, injective)
+        distributed = _count_distributed(scoped, key, partitions, injective)
+        counted = None if distributed is None else (*distributed, key)
     if counted is None or len(counted[1]) > MAX_RECOUNT_KEYS:
         log.info("unique-key path: too many repeated hashes to re-count, using the group-by")
         return None
-    summary, repeated = counted
+    summary, repeated, key = counted
     if len(repeated):
         # A broadcast semi-join, not `key.isin(repeated)`: PySpark builds an IN list with one Py4J call
         # per value (10 k values ≈ 7 s, more than the whole count). The hashes stay an Arrow array

@@ -276,3 +276,33 @@ def test_integral_keys_are_their_own_exact_key(spark, monkeypatch, count_jobs) -
     assert summary is not None
     assert (summary.num_rows, summary.num_groups, summary.num_singletons) == (3_000, 1_000, 0)
     assert summary.sum_c_ln_c == pytest.approx(1_000 * 3 * np.log(3))
+
+
+def test_a_collision_on_the_shipped_32_bits_is_recounted(spark, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The driver path ships the low 32 bits of each 64-bit hash. "k72481" and "k76631" are two strings
+    # whose xxhash64 agree on those bits (found by a birthday search over "k0".."k149999"; checked here):
+    # with one of them twice and the other once, the re-count on the real values must tell them apart.
+    first, second = "k72481", "k76631"
+    hashes = spark.createDataFrame([(first,), (second,)], "v string").select(F.xxhash64("v")).collect()
+    assert hashes[0][0] != hashes[1][0]  # different 64-bit hashes ...
+    assert hashes[0][0] & 0xFFFFFFFF == hashes[1][0] & 0xFFFFFFFF  # ... equal low 32 bits
+    recounted: list[int] = []
+    real = unique_keys._recount
+
+    def spy(rows, columns, num_rows):  # type: ignore[no-untyped-def]
+        recounted.append(num_rows)
+        return real(rows, columns, num_rows)
+
+    monkeypatch.setattr(unique_keys, "_recount", spy)
+    values = [first, first, second, *[f"other-{i}" for i in range(200)], "other-7"]
+    df = spark.createDataFrame([(v,) for v in values], "v string")
+    summary = unique_keys.exact_unique_summary(df, ("v",), F.xxhash64("v"), partitions=2, on_driver=True)
+    assert summary is not None
+    assert recounted == [5]  # the colliding pair's 3 rows and other-7's 2
+    counts = pd.Series(values).value_counts().to_numpy()
+    assert (summary.num_rows, summary.num_groups, summary.num_singletons) == (
+        len(values),
+        len(counts),
+        int((counts == 1).sum()),
+    )
+    assert summary.sum_c_ln_c == pytest.approx(float((counts * np.log(counts)).sum()))
