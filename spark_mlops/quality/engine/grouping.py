@@ -85,8 +85,9 @@ def hashed_summary(
         df: The data.
         columns: The grouping columns.
         where: The analyzers' filter.
-        row_bound: The rows of ``df`` if the caller counted them (the scan job does, for free); the
-            unique-key path otherwise counts them itself to decide whether the keys fit on the driver.
+        row_bound: An upper bound on the rows of ``df`` if the caller knows one (a materialized
+            cache's statistics, or the scan job's free count); the unique-key path otherwise counts
+            them itself to decide whether the keys fit on the driver.
     """
     first, second, any_present = _key(columns)
     scoped = df.where(any_present if where is None else any_present & in_scope(where))

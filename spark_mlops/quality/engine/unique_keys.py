@@ -6,10 +6,11 @@ new, and then in a second hash aggregation after the shuffle. Here each row beco
 ``xxhash64`` and the hashes are counted with NumPy sorts, in one of two ways:
 
 * **on the driver** when the rows are known to be few enough (:func:`driver_max_keys`: 16 M keys,
-  128 MB, and a quarter of ``spark.driver.maxResultSize``; the caller passes a row count, which the
-  scan job computes for free): Spark's JVM-to-driver Arrow collect brings the hashes over, one sort
-  counts them. Like a broadcast join's size threshold, it trades a bounded amount of driver memory for
-  a shuffle: 10 M ids in 2.5 s against 6.8 s for the group-by (``bench/results/quality_suite.md``).
+  128 MB, and a quarter of ``spark.driver.maxResultSize``; the caller passes a row bound: a
+  materialized cache's statistics, :mod:`.row_bound`, or the scan job's free count): Spark's
+  JVM-to-driver Arrow collect brings the low 32 bits of the hashes over, one sort counts them. Like a
+  broadcast join's size threshold, it trades a bounded amount of driver memory for a shuffle: 10 M ids
+  in 2.5 s against 6.8 s for the group-by (``bench/results/quality_suite.md``).
 * **in a shuffle** otherwise: each map partition packs its hashes into one byte string per hash bucket
   (so Spark shuffles a few thousand byte strings, not one row per value), and every shuffle partition
   counts its hashes with one NumPy sort (≈ 2× faster than the group-by on 10 M ids).
