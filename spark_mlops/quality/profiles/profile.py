@@ -227,7 +227,7 @@ def profile_columns(
     categorical = {i: _as_string(n) for i, n in enumerate(names) if i not in numeric}
     source = df
     known, continuous, tabulated = _prior(reference, names, numeric)
-    if reference is None and probe_rows and (plan_bytes(source) or 0) >= probe.PROBE_MIN_BYTES:
+    if reference is None and probe_rows and names and (plan_bytes(source) or 0) >= probe.PROBE_MIN_BYTES:
         tabulated, continuous = probe.first_rows(
             source, categorical, numeric, probe_rows, max_categories, DISCRETE_MAX_DISTINCT, label
         )
