@@ -10,10 +10,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
 
-from pyspark import InheritableThread
 from pyspark.sql import DataFrame
 
 from spark_mlops.errors import InvalidArgumentError
@@ -24,14 +22,12 @@ from spark_mlops.quality.analyzers.grouping import FrequencyState, frequencies
 from spark_mlops.quality.analyzers.states import NumMatches
 from spark_mlops.quality.engine import unique_keys
 from spark_mlops.quality.engine.grouping import compute_grouping_metrics
+from spark_mlops.quality.engine.overlap import HEAD_START, Beside, when_keys_job_starts
 from spark_mlops.quality.engine.row_bound import cached_row_bound
 from spark_mlops.quality.engine.scan import compute_scan_states
 from spark_mlops.quality.metrics import Metric
 
 __all__ = ["compute_metrics", "compute_states"]
-
-T = TypeVar("T")
-U = TypeVar("U")
 
 
 def _split(
@@ -79,31 +75,6 @@ def compute_states(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyze
     return results
 
 
-def _beside(background: Callable[[], T], foreground: Callable[[], U]) -> tuple[T, U]:
-    """``background()`` in a second thread while ``foreground()`` runs in this one; both results.
-
-    The thread inherits this thread's Spark local properties (job group, description), so its jobs are
-    labelled and counted like the caller's.
-    """
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = background()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
-            box["error"] = exc
-
-    thread = InheritableThread(target=run, name="spark_mlops-scan")
-    thread.start()
-    try:
-        ahead = foreground()
-    finally:
-        thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"], ahead
-
-
 def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyzer, Metric]:
     """Metrics of ``analyzers`` on ``df``: one job for all scan-shareable analyzers plus one job per
     distinct grouping.
@@ -120,14 +91,18 @@ def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyz
     # on the driver (engine.unique_keys). A materialized cache knows it (no job): then the scan job runs
     # in a second thread beside the groupings. Their jobs share the executors, and the scan's tasks fill
     # the time the grouping spends on the driver (Arrow transfer, sorting the hashes, planning): the seed
-    # suite with uniqueness at 10 M cached rows 3.54 -> 2.76 s side by side (results/10m/after_overlap.md).
+    # suite with uniqueness at 10 M cached rows 3.54 -> 2.76 s side by side (scan started first), 2.31 s
+    # started after the keys job (bench/results/10m/after_overlap.md).
     row_bound = cached_row_bound(df) if grouped else None
     large = (unique_keys.estimated_bytes(df) or 0) >= unique_keys.MIN_PLAN_BYTES
     if row_bound is not None and scanned and large:
-        scan_states, grouping_metrics = _beside(
-            lambda: compute_scan_states(df, scan),
-            lambda: compute_grouping_metrics(df, grouping, row_bound),
-        )
+        # Submitted just after the keys job (see engine.overlap), or after the groupings if none runs.
+        scan_job = Beside(lambda: compute_scan_states(df, scan))
+        with when_keys_job_starts(lambda: scan_job.start(HEAD_START)):
+            try:
+                grouping_metrics = compute_grouping_metrics(df, grouping, row_bound)
+            finally:
+                scan_states = scan_job.result()
         for analyzer, state in scan_states.items():
             results[analyzer] = state if isinstance(state, Metric) else analyzer.compute_metric_from(state)
         for grouping_analyzer, metric in grouping_metrics.items():

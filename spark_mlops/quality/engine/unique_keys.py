@@ -55,6 +55,7 @@ from pyspark.sql.types import (
 
 from spark_mlops.quality.analyzers.base import column
 from spark_mlops.quality.analyzers.grouping import GroupSummary, frequencies, key_name, summarize
+from spark_mlops.quality.engine.overlap import keys_job_starts
 from spark_mlops.spark import is_connect, session_conf
 
 __all__ = [
@@ -301,6 +302,7 @@ def _count_on_driver(
     """
     narrow = not injective and DRIVER_HASH_BITS == 32
     counted = _narrowed(key) if narrow else key
+    keys_job_starts()
     table = scoped.select(counted.alias(_HASH)).toArrow()
     chunks = [c.to_numpy(zero_copy_only=False) for c in table.column(0).chunks]
     unsigned = np.uint32 if narrow else np.uint64
@@ -328,6 +330,7 @@ def _count_distributed(
     batch = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(_ARROW_BATCH_ROWS)}
     with session_conf(scoped.sparkSession, batch):
         shuffled = packed.repartition(partitions, "bucket")
+        keys_job_starts()
         # Arrow to the driver: up to MAX_RECOUNT_KEYS rows, no Row objects.
         counted = shuffled.mapInArrow(counter, _COUNTED).toArrow()
     summary_rows = pc.is_null(counted.column(_HASH))

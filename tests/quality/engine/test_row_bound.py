@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from spark_mlops.quality.engine import _beside
+from spark_mlops.quality.engine.overlap import Beside
 from spark_mlops.quality.engine.row_bound import cached_row_bound
 
 
@@ -35,7 +35,10 @@ def test_a_materialized_cache_bounds_its_rows(spark, count_jobs) -> None:  # typ
     assert cached_row_bound(plain) is None  # no cache at all
 
 
-def test_beside_returns_both_results_and_raises_the_thread_error() -> None:
-    assert _beside(lambda: 1, lambda: 2) == (1, 2)
+def test_beside_returns_the_result_and_raises_the_thread_error() -> None:
+    job = Beside(lambda: 1)
+    job.start(0.01)
+    job.start()  # started once
+    assert job.result() == 1
     with pytest.raises(ZeroDivisionError):
-        _beside(lambda: 1 // 0, lambda: 2)
+        Beside(lambda: 1 // 0).result()  # started by result() when nobody started it
