@@ -91,7 +91,7 @@ def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyz
     # on the driver (engine.unique_keys). A materialized cache knows it (no job): then the scan job runs
     # in a second thread beside the groupings. Their jobs share the executors, and the scan's tasks fill
     # the time the grouping spends on the driver (Arrow transfer, sorting the hashes, planning): the seed
-    # suite with uniqueness at 10 M cached rows 3.54 -> 2.76 s side by side (scan started first), 2.31 s
+    # suite with uniqueness at 10 M cached rows, min of 5 side by side: 3.35 s without, 3.01 s with the scan
     # started after the keys job (bench/results/10m/after_overlap.md).
     row_bound = cached_row_bound(df) if grouped else None
     large = (unique_keys.estimated_bytes(df) or 0) >= unique_keys.MIN_PLAN_BYTES

@@ -5,8 +5,8 @@ the keys, their sort, planning the re-count) while the executors wait. The run's
 so running it in a second thread fills them. Spark's FIFO scheduler gives the executors to the job
 submitted first; submitting the scan just after the keys job (instead of before the probe) lets its tasks
 run through the driver's sort as well: 10 M cached rows, seed suite with uniqueness, one process under
-the bench lock, min / median of 5: 3.36 / 3.69 s scan first, 2.31 / 3.26 s scan after the keys job
-(``bench/results/10m/after_overlap.md``).
+the bench lock, min / median of 5: 3.29 / 3.41 s scan first, 3.01 / 3.36 s scan after the keys job, 3.35 /
+3.48 s without the overlap (``bench/results/10m/after_overlap.md``).
 """
 
 from __future__ import annotations
