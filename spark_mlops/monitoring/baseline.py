@@ -41,7 +41,12 @@ from spark_mlops.quality.profiles.distributions import (
     ColumnDistribution,
     NumericDistribution,
 )
-from spark_mlops.quality.profiles.profile import DEFAULT_SAMPLE_SIZE, DatasetProfile, profile_columns
+from spark_mlops.quality.profiles.profile import (
+    DEFAULT_PROBE_ROWS,
+    DEFAULT_SAMPLE_SIZE,
+    DatasetProfile,
+    profile_columns,
+)
 
 __all__ = ["BASELINE_TABLE_SCHEMA", "MAX_DOMAIN_VALUES", "DataBaseline", "default_monitoring_config"]
 
@@ -202,6 +207,7 @@ class DataBaseline:
         exact_max_rows: int = 10_000,
         max_categories: int = 1000,
         sample_size: int = DEFAULT_SAMPLE_SIZE,
+        probe_rows: int = DEFAULT_PROBE_ROWS,
     ) -> DataBaseline:
         """Profile ``df`` (≤ 2 Spark scans) and suggest constraints.
 
@@ -214,6 +220,9 @@ class DataBaseline:
             max_categories: String columns with more distinct values keep no frequency table.
             sample_size: Numeric columns in sketch mode are sketched from a uniform sample of about
                 this many values (see :mod:`spark_mlops.quality.profiles.profile` for the error).
+            probe_rows: Rows of the first-rows probe on large data (which string columns to tabulate
+                straight away, which numeric columns are continuous); 0 turns it off, e.g. for a
+                selective filter the scan cannot prune (:mod:`spark_mlops.quality.profiles.probe`).
         """
         profile = profile_columns(
             df,
@@ -223,6 +232,7 @@ class DataBaseline:
             max_categories=max_categories,
             sample_size=sample_size,
             label="baseline",
+            probe_rows=probe_rows,
         )
         return cls(profile, _suggest_constraints(profile), source, sketch_k)
 

@@ -129,3 +129,9 @@ def test_delta_source_version_and_delta_storage(spark, reference, tmp_delta_path
     back = DataBaseline.load_from_delta(spark, store)
     assert back.source == baseline.source
     assert back.statistics_json() == baseline.statistics_json()
+
+
+def test_probe_rows_reaches_the_profile(spark) -> None:  # type: ignore[no-untyped-def]
+    df = spark.createDataFrame(make_frame(3, 50))
+    with pytest.raises(InvalidArgumentError, match="probe_rows"):
+        DataBaseline.from_dataframe(df, probe_rows=-1)
