@@ -106,7 +106,7 @@ def is_connect(spark: SparkSession) -> bool:
 _UNSIZED_BYTES = 2**60
 
 
-def plan_bytes(df: DataFrame) -> int | None:
+def plan_bytes(df: DataFrame, *, sized_only: bool = True) -> int | None:
     """Catalyst's size estimate of ``df``'s optimized plan, in bytes (no Spark job).
 
     None over Spark Connect (no JVM handle), when the estimate cannot be read, or when Spark could not
@@ -114,6 +114,11 @@ def plan_bytes(df: DataFrame) -> int | None:
     ``spark.sql.defaultSizeInBytes``, Long.MaxValue by default, maybe scaled by a projection): callers
     then take their default path. For a Delta or Parquet read it is the files' size; a local relation's
     (``createDataFrame`` of pandas) or a ``range``'s is its rows' size.
+
+    Args:
+        df: The DataFrame.
+        sized_only: False returns the unsized plan's default size too (read as "large", e.g. by the
+            unique-key path, which then looks at the data itself).
     """
     if is_connect(df.sparkSession):
         return None
@@ -122,7 +127,7 @@ def plan_bytes(df: DataFrame) -> int | None:
         size = int(size if isinstance(size, int) else size.toString())
     except Exception:  # noqa: BLE001 - an estimate we cannot read means "use the default path"
         return None
-    return None if size >= _UNSIZED_BYTES else size
+    return None if sized_only and size >= _UNSIZED_BYTES else size
 
 
 @contextlib.contextmanager

@@ -76,5 +76,7 @@ def test_plan_bytes_is_the_size_of_the_files_a_read_would_scan(spark, tmp_path):
     # A filter keeps the estimate (Catalyst cannot shrink it without column statistics).
     assert plan_bytes(spark.read.parquet(path).where("id > 10")) == files
     # An RDD-backed DataFrame has no estimate (Spark says spark.sql.defaultSizeInBytes, Long.MaxValue).
-    assert plan_bytes(spark.createDataFrame([(1, "a")], "id int, s string")) is None
+    unsized = spark.createDataFrame([(1, "a")], "id int, s string")
+    assert plan_bytes(unsized) is None
+    assert plan_bytes(unsized, sized_only=False) == 2**63 - 1  # spark.sql.defaultSizeInBytes' default
     assert plan_bytes(spark.range(1000)) == 8 * 1000  # a range's rows: one 8-byte long each

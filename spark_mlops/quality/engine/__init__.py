@@ -26,6 +26,7 @@ from spark_mlops.quality.engine.overlap import HEAD_START, Beside, when_keys_job
 from spark_mlops.quality.engine.row_bound import cached_row_bound
 from spark_mlops.quality.engine.scan import compute_scan_states
 from spark_mlops.quality.metrics import Metric
+from spark_mlops.spark import plan_bytes
 
 __all__ = ["compute_metrics", "compute_states"]
 
@@ -94,7 +95,7 @@ def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyz
     # suite with uniqueness at 10 M cached rows, min of 5 side by side: 3.35 s without, 3.01 s with the scan
     # started after the keys job (bench/results/10m/after_overlap.md).
     row_bound = cached_row_bound(df) if grouped else None
-    large = (unique_keys.estimated_bytes(df) or 0) >= unique_keys.MIN_PLAN_BYTES
+    large = (plan_bytes(df, sized_only=False) or 0) >= unique_keys.MIN_PLAN_BYTES
     if row_bound is not None and scanned and large:
         # Submitted just after the keys job (see engine.overlap), or after the groupings if none runs.
         scan_job = Beside(lambda: compute_scan_states(df, scan))

@@ -56,7 +56,7 @@ from pyspark.sql.types import (
 from spark_mlops.quality.analyzers.base import column
 from spark_mlops.quality.analyzers.grouping import GroupSummary, frequencies, key_name, summarize
 from spark_mlops.quality.engine.overlap import keys_job_starts
-from spark_mlops.spark import is_connect, session_conf
+from spark_mlops.spark import plan_bytes, session_conf
 
 __all__ = [
     "DRIVER_HASH_BITS",
@@ -65,7 +65,6 @@ __all__ = [
     "MIN_PLAN_BYTES",
     "PROBE_ROWS",
     "driver_max_keys",
-    "estimated_bytes",
     "exact_unique_summary",
     "looks_unique",
     "max_keys_for",
@@ -94,20 +93,9 @@ MAX_DRIVER_KEYS = 16_000_000
 _BUCKETS = 1024
 
 
-def estimated_bytes(df: DataFrame) -> int | None:
-    """Catalyst's size estimate of the plan (classic sessions only; no job)."""
-    if is_connect(df.sparkSession):
-        return None
-    try:
-        size = df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()  # a Scala BigInt
-        return int(size if isinstance(size, int) else size.toString())
-    except Exception:  # noqa: BLE001 - an estimate we cannot read means "use the default path"
-        return None
-
-
 def looks_unique(scoped: DataFrame, key: Column) -> bool:
     """Whether ``scoped`` is large and its ``key`` nearly unique (at most one small probe job)."""
-    size = estimated_bytes(scoped)
+    size = plan_bytes(scoped, sized_only=False)
     if size is None or size < MIN_PLAN_BYTES:
         return False
     probe = [r[0] for r in scoped.select(key).limit(PROBE_ROWS).collect()]
