@@ -20,7 +20,7 @@ from spark_mlops.quality.analyzers.basic import Size
 from spark_mlops.quality.analyzers.frequency import GroupingAnalyzer
 from spark_mlops.quality.analyzers.grouping import FrequencyState, frequencies
 from spark_mlops.quality.analyzers.states import NumMatches
-from spark_mlops.quality.engine import unique_keys
+from spark_mlops.quality.engine import driver_values, unique_keys
 from spark_mlops.quality.engine.grouping import compute_grouping_metrics
 from spark_mlops.quality.engine.overlap import HEAD_START, Beside, when_keys_job_starts
 from spark_mlops.quality.engine.row_bound import cached_row_bound
@@ -95,7 +95,10 @@ def compute_metrics(df: DataFrame, analyzers: Iterable[Analyzer]) -> dict[Analyz
     # suite with uniqueness at 10 M cached rows, min of 5 side by side: 3.35 s without, 3.01 s with the scan
     # started after the keys job (bench/results/10m/after_overlap.md).
     row_bound = cached_row_bound(df) if grouped else None
-    large = (plan_bytes(df, sized_only=False) or 0) >= unique_keys.MIN_PLAN_BYTES
+    large = row_bound is not None and (
+        row_bound >= driver_values.MIN_ROWS
+        or (plan_bytes(df, sized_only=False) or 0) >= unique_keys.MIN_PLAN_BYTES
+    )
     if row_bound is not None and scanned and large:
         # Submitted just after the keys job (see engine.overlap), or after the groupings if none runs.
         scan_job = Beside(lambda: compute_scan_states(df, scan))

@@ -1,8 +1,13 @@
 """Grouping analyzers: one Spark job per distinct (grouping columns, where), shared by all of them.
 
-Two exact paths for the hashed analyzers (Uniqueness, Distinctness, UniqueValueRatio, CountDistinct,
-Entropy), neither of which shuffles the values themselves:
+Three exact paths for the hashed analyzers (Uniqueness, Distinctness, UniqueValueRatio, CountDistinct,
+Entropy), none of which shuffles the values themselves:
 
+* **One column, rows known to be few** (a materialized cache's statistics or the run's scan job give
+  at most a few million rows; from :data:`.driver_values.MIN_ROWS`): :mod:`.driver_values` — each row
+  ships its 64-bit hash and its (short) value to the driver in one Arrow collect; only rows whose hash
+  repeats are grouped on their values. One job, no probe, exact (an integral column ships itself as its
+  key). 1 M cached ids: 0.18 s against 0.46 s for the group-by.
 * **Large, nearly unique keys** (ids; decided by the plan's size estimate and a small probe):
   :mod:`.unique_keys` — one 64-bit hash per row (a single integral column is its own key), counted
   on the driver when the row count allows it, else per shuffle partition, and only the hashes seen
@@ -38,6 +43,7 @@ from spark_mlops.quality.analyzers.grouping import (
     summary_aggregates,
     summary_from_row,
 )
+from spark_mlops.quality.engine import driver_values
 from spark_mlops.quality.engine.errors import failure_message
 from spark_mlops.quality.engine.unique_keys import driver_max_keys, exact_unique_summary, looks_unique
 from spark_mlops.quality.metrics import Metric
@@ -92,12 +98,22 @@ def hashed_summary(
     first, second, any_present = _key(columns)
     scoped = df.where(any_present if where is None else any_present & in_scope(where))
     # A single integral column is its own exact 64-bit key: no hash, so nothing to re-count.
-    injective = len(columns) == 1 and isinstance(
-        scoped.select(column(columns[0])).schema[0].dataType, (ByteType, ShortType, IntegerType, LongType)
-    )
+    dtype = scoped.select(column(columns[0])).schema[0].dataType
+    injective = len(columns) == 1 and isinstance(dtype, (ByteType, ShortType, IntegerType, LongType))
     key = column(columns[0]).cast("long") if injective else first
+    spark = df.sparkSession
+    if row_bound is not None and row_bound >= driver_values.MIN_ROWS and len(columns) == 1:
+        # Few enough rows, known without a job: exact on the driver in one job, no probe (see
+        # engine.driver_values; an integral column ships itself as its key, nothing to re-count).
+        max_keys = driver_max_keys(spark)
+        if injective and row_bound <= max_keys:
+            summary = exact_unique_summary(scoped, tuple(columns), key, 0, True, on_driver=True)
+            if summary is not None:
+                return summary
+        cap = driver_values.value_cap(dtype, row_bound, max_keys)
+        if cap is not None:
+            return driver_values.values_on_driver_summary(scoped, columns[0], first, cap)
     if looks_unique(scoped, key):
-        spark = df.sparkSession
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
         if row_bound is None:
             # One job that decodes no column (cheap on cached or file data; a costly plan pays one
