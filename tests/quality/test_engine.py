@@ -167,3 +167,58 @@ def test_misuse_raises_naming_the_argument(reviews) -> None:  # type: ignore[no-
         compute_metrics("not a frame", [Size()])  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="analyzers"):
         compute_metrics(reviews, ["Size"])  # type: ignore[list-item]
+
+
+def test_completeness_of_a_grouped_column_comes_from_the_grouping(spark, count_jobs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # is_complete(c) + is_unique(c) (a primary-key check): the grouping on c counts its present rows anyway,
+    # so the scan job does not read c for the completeness (same jobs, same numbers). A completeness with a
+    # where, or of a column nobody groups on, stays in the scan. Reference: pandas.
+    import pandas as pd
+
+    import spark_mlops.quality.engine as engine
+
+    ids = [None if i % 9 == 0 else f"id-{i % 700}" for i in range(1_000)]
+    pdf = pd.DataFrame({"id": ids, "x": [i % 4 for i in range(1_000)]})
+    df = spark.range(0, 1_000).selectExpr(
+        "CASE WHEN id % 9 = 0 THEN NULL ELSE concat('id-', CAST(id % 700 AS STRING)) END AS id",
+        "CAST(id % 4 AS INT) AS x",
+    )
+    scanned: list[list[object]] = []
+    real_scan = engine.compute_scan_states
+
+    def scan_spy(frame, analyzers):  # type: ignore[no-untyped-def]
+        scanned.append(list(analyzers))
+        return real_scan(frame, analyzers)
+
+    monkeypatch.setattr(engine, "compute_scan_states", scan_spy)
+    asked = [Completeness("id"), Completeness("id", where="x > 0"), Completeness("x"), Uniqueness("id")]
+    with count_jobs() as jobs:
+        metrics = compute_metrics(df, asked)
+    assert jobs.count == 2  # the scan (with the row count) and the grouping
+    assert scanned == [[Completeness("id", where="x > 0"), Completeness("x"), Size()]]
+    assert list(metrics) == asked  # the order asked in
+    assert metrics[Completeness("id")].value == pytest.approx(pdf["id"].notna().mean())
+    assert metrics[Completeness("id", where="x > 0")].value == pytest.approx(
+        pdf[pdf.x > 0]["id"].notna().mean()
+    )
+    counts = pdf["id"].dropna().value_counts()
+    assert metrics[Uniqueness("id")].value == pytest.approx((counts == 1).sum() / counts.sum())
+    # No rows: the same "empty state" failure as from the scan.
+    empty = compute_metrics(df.limit(0), [Completeness("id"), Uniqueness("id")])[Completeness("id")]
+    alone = compute_metrics(df.limit(0), [Completeness("id")])[Completeness("id")]
+    assert not empty.is_success
+    assert empty.failure == alone.failure
+
+
+def test_completeness_twin_falls_back_to_its_own_scan_when_the_grouping_fails(spark, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import spark_mlops.quality.engine.grouping as grouping_engine
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("grouping broke")
+
+    monkeypatch.setattr(grouping_engine, "_summary", broken)
+    df = spark.createDataFrame([("a",), (None,), ("b",), ("a",)], "id string")
+    metrics = compute_metrics(df, [Completeness("id"), Uniqueness("id")])
+    assert metrics[Completeness("id")].value == pytest.approx(0.75)
+    assert not metrics[Uniqueness("id")].is_success
+    assert "grouping broke" in str(metrics[Uniqueness("id")].failure)

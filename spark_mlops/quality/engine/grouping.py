@@ -143,12 +143,16 @@ def _summary(
 
 
 def compute_grouping_metrics(
-    df: DataFrame, analyzers: Sequence[GroupingAnalyzer], row_bound: int | None = None
+    df: DataFrame,
+    analyzers: Sequence[GroupingAnalyzer],
+    row_bound: int | None = None,
+    summaries: dict[tuple[tuple[str, ...], str | None], GroupSummary] | None = None,
 ) -> dict[GroupingAnalyzer, Metric]:
     """Metrics of grouping analyzers, one Spark job per distinct (columns, where).
 
     ``row_bound`` is the number of rows of ``df`` when the caller has counted them (see
-    :func:`hashed_summary`).
+    :func:`hashed_summary`). When ``summaries`` is given, each grouping's :class:`GroupSummary` is put
+    there under its (columns, where) (a failed grouping is left out).
     """
     results: dict[GroupingAnalyzer, Metric] = {}
     schema = df.schema
@@ -169,6 +173,8 @@ def compute_grouping_metrics(
             for analyzer in members:
                 results[analyzer] = analyzer.failure(message)
             continue
+        if summaries is not None:
+            summaries[(columns, where)] = summary
         for analyzer in members:
             results[analyzer] = analyzer.metric_from_summary(summary)
     return results
