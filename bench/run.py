@@ -80,7 +80,7 @@ LABELS = {
 }
 FLOOR_WIDE = "bare scan, 200 columns"
 FLOOR_DRIFT = "bare scans, drift reference + current"
-FLOOR_FULL = "(f) full verification, same version"
+FLOOR_FULL = "(f) full verification after the same append"
 
 
 #: The seed suite, one row per constraint: key, and whether it belongs to the uniqueness workload only.

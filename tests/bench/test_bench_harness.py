@@ -158,7 +158,7 @@ def test_baseline_and_drift_match_scipy(spark, bench_run) -> None:  # type: igno
 
 def test_incremental_after_append_equals_full_run(bench_run) -> None:  # type: ignore[no-untyped-def]
     timings, _ = bench_run
-    inc, full = _ours(timings, "f"), _floor(timings, "(f) full verification, same version")
+    inc, full = _ours(timings, "f"), _floor(timings, "(f) full verification after the same append")
     assert inc.output.incremental.mode == "incremental"
     assert inc.output.incremental.appended_files == 1
     assert inc.output.incremental.version == full.output.source.version  # the same table version
