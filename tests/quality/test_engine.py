@@ -203,6 +203,9 @@ def test_completeness_of_a_grouped_column_comes_from_the_grouping(spark, count_j
     )
     counts = pdf["id"].dropna().value_counts()
     assert metrics[Uniqueness("id")].value == pytest.approx((counts == 1).sum() / counts.sum())
+    # Through the value-table path (a Histogram in the grouping) the present rows are the same.
+    with_histogram = compute_metrics(df, [Completeness("id"), Histogram("id")])
+    assert with_histogram[Completeness("id")].value == pytest.approx(pdf["id"].notna().mean())
     # No rows: the same "empty state" failure as from the scan.
     empty = compute_metrics(df.limit(0), [Completeness("id"), Uniqueness("id")])[Completeness("id")]
     alone = compute_metrics(df.limit(0), [Completeness("id")])[Completeness("id")]
