@@ -30,7 +30,7 @@ from spark_mlops.quality.engine import compute_metrics
 @pytest.fixture(scope="module")
 def texts(spark):  # type: ignore[no-untyped-def]
     # 4,000 rows: mostly distinct ids, some repeated 2-5 times, some NULL, and a few long values (120
-    # bytes, more than MAX_VALUE_BYTES) of which one is repeated. Cached and materialized.
+    # bytes, more than MAX_VALUE_BYTES) of which three repeat. Cached and materialized.
     rng = np.random.default_rng(23)
     values: list[str | None] = [f"id-{v:05d}" for v in rng.integers(0, 3_500, size=3_900)]
     long_values = ["L" * 110 + f"{i:010d}" for i in range(40)]
