@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import DataFrame, Observation, SparkSession
@@ -206,11 +205,8 @@ def collect_counts(
     groups, values = table.column("g"), table.column(COUNT)
     summaries: dict[str, GroupSummary] = {}
     for plan in plans:
-        c = pc.filter(values, pc.equal(groups, plan.group_id)).to_numpy()
-        real = c.astype(np.float64)  # the sums summary_aggregates takes in Spark, here over the counts
-        summaries[plan.group_id] = GroupSummary(
-            int(c.sum()), int(c.size), int((c == 1).sum()), float((real * np.log(real)).sum()), 0
-        )
+        # The sums summary_aggregates takes in Spark, here over the counts.
+        summaries[plan.group_id] = GroupSummary.of_counts(pc.filter(values, pc.equal(groups, plan.group_id)))
     return Written(files, summaries, _observed(scan_observation))
 
 

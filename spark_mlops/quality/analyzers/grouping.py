@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
+import numpy as np
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
@@ -74,6 +75,13 @@ class GroupSummary:
     null_rows: int
     top: tuple[tuple[str | None, int], ...] | None = None
     mi_term: float | None = None
+
+    @classmethod
+    def of_counts(cls, counts: Any) -> GroupSummary:
+        """The summary of groups whose row counts are ``counts`` (a NumPy array, each ≥ 1; no all-NULL
+        group): the driver-side twin of :func:`summary_aggregates`."""
+        real = np.asarray(counts, dtype=np.float64)
+        return cls(int(real.sum()), len(real), int((real == 1).sum()), float((real * np.log(real)).sum()), 0)
 
     def __add__(self, other: GroupSummary) -> GroupSummary:
         """Summary of two *disjoint* sets of groups (top/mi_term are not additive and are dropped)."""

@@ -108,14 +108,7 @@ def values_on_driver_summary(scoped: DataFrame, name: str, key: Column, cap: int
         suspects = suspects.filter(pc.invert(in_recount))
         summary = summary + recount_repeated(scoped, (name,), key, recount, recounted_rows)
     if suspects.num_rows:
-        counts = suspects.column(_VALUE).value_counts().field("counts").to_numpy().astype(np.int64)
-        summary = summary + GroupSummary(
-            int(counts.sum()),
-            len(counts),
-            int((counts == 1).sum()),
-            float((counts * np.log(counts)).sum()),
-            0,
-        )
+        summary = summary + GroupSummary.of_counts(suspects.column(_VALUE).value_counts().field("counts"))
     log.debug(
         "values on the driver: %s (%d rows with a repeated hash, %d hashes re-counted by Spark)",
         summary,

@@ -236,14 +236,7 @@ def _recount(rows: DataFrame, columns: tuple[str, ...], num_rows: int) -> GroupS
         return summarize(frequencies(rows, columns, None), len(columns))
     table = keys.toArrow()
     names = [key_name(i) for i in range(len(columns))]
-    counts = table.group_by(names).aggregate([([], "count_all")]).column("count_all").to_numpy()
-    return GroupSummary(
-        num_rows=int(counts.sum()),
-        num_groups=len(counts),
-        num_singletons=int((counts == 1).sum()),
-        sum_c_ln_c=float((counts * np.log(counts)).sum()),
-        null_rows=0,
-    )
+    return GroupSummary.of_counts(table.group_by(names).aggregate([([], "count_all")]).column("count_all"))
 
 
 def recount_repeated(
