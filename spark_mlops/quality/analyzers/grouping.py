@@ -78,8 +78,8 @@ class GroupSummary:
 
     @classmethod
     def of_counts(cls, counts: Any) -> GroupSummary:
-        """The summary of groups whose row counts are ``counts`` (a NumPy array, each ≥ 1; no all-NULL
-        group): the driver-side twin of :func:`summary_aggregates`."""
+        """The summary of groups whose row counts are ``counts`` (a NumPy or Arrow array, each ≥ 1; no
+        all-NULL group): the driver-side twin of :func:`summary_aggregates`."""
         real = np.asarray(counts, dtype=np.float64)
         return cls(int(real.sum()), len(real), int((real == 1).sum()), float((real * np.log(real)).sum()), 0)
 
