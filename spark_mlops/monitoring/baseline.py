@@ -36,6 +36,7 @@ from pyspark.sql import types as T
 
 from spark_mlops.delta import TableVersion, read_delta, read_delta_versioned, write_delta
 from spark_mlops.errors import InvalidArgumentError
+from spark_mlops.quality.analyzers.sketches import kll_rank_error
 from spark_mlops.quality.profiles.distributions import (
     CategoricalDistribution,
     ColumnDistribution,
@@ -123,6 +124,7 @@ def _feature_statistics(name: str, inferred: str, d: ColumnDistribution, sketch_
                         "sketch": {
                             "parameters": {"k": float(sketch_k)},
                             "exact": d.exact,
+                            "cdf_error": d.cdf_error,
                             "data": [[float(p) for p in d.points]],
                             "weights": [float(w) for w in d.weights],
                         },
@@ -145,6 +147,11 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
         sketch = ns["distribution"]["kll"]["sketch"]
         points = [p for level in sketch["data"] for p in level]
         nan = math.nan
+        exact = bool(sketch.get("exact", False))
+        # Documents written before cdf_error was stored: the rank error of their own k.
+        cdf_error = sketch.get("cdf_error")
+        if cdf_error is None:
+            cdf_error = 0.0 if exact else kll_rank_error(int(sketch["parameters"]["k"]))
         return NumericDistribution(
             points=np.asarray(points, dtype=float),
             weights=np.asarray(sketch["weights"], dtype=float),
@@ -156,8 +163,9 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
             maximum=nan if ns["max"] is None else float(ns["max"]),
             total=0.0 if ns["sum"] is None else float(ns["sum"]),
             distinct=_distinct_count(ns, sketch, len(points)),
-            exact=bool(sketch.get("exact", False)),
+            exact=exact,
             integral=feature["inferred_type"] == "Integral",
+            cdf_error=float(cdf_error),
         )
     ss = feature["string_statistics"]
     dist = ss.get("distribution")

@@ -114,6 +114,21 @@ def test_folder_round_trip_compares_without_rescanning_the_reference(spark, buil
         DataBaseline.load(tmp_path / "nothing")
 
 
+def test_sketch_cdf_error_is_stored_and_older_documents_get_their_k_s(spark, reference) -> None:  # type: ignore[no-untyped-def]
+    baseline = DataBaseline.from_dataframe(reference[1], ["x"], exact_max_rows=100, sketch_k=400)
+    stats = baseline.statistics_json()
+    sketch = stats["features"][0]["numerical_statistics"]["distribution"]["kll"]["sketch"]
+    # 1350 present values, all sketched (no sample): the KLL rank error alone, DataSketches' published
+    # fit 2.296 / k^0.9723 at k = 400.
+    assert sketch["exact"] is False
+    assert sketch["cdf_error"] == pytest.approx(2.296 / 400**0.9723)
+    loaded = DataBaseline.from_json(stats, baseline.constraints_json())
+    assert loaded.profile.columns["x"].cdf_error == sketch["cdf_error"]  # type: ignore[union-attr]
+    del sketch["cdf_error"]  # a document written before the field existed: the error of its own k
+    older = DataBaseline.from_json(stats, baseline.constraints_json())
+    assert older.profile.columns["x"].cdf_error == pytest.approx(2.296 / 400**0.9723)  # type: ignore[union-attr]
+
+
 def test_delta_source_version_and_delta_storage(spark, reference, tmp_delta_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _, df = reference
     write_delta(df, tmp_delta_path, mode="overwrite")

@@ -3,7 +3,8 @@
 A numeric column is a *weighted sample*: sorted points with weights. In **exact mode** the points are
 the column's distinct values and the weights their counts, so every CDF-based statistic is exact. In
 **sketch mode** the points are the items a KLL sketch retained, with their weights (``2^level``); then
-a CDF read from it is off by at most the sketch's rank error.
+a CDF read from it is off by at most ``cdf_error`` (the sketch's rank error plus, for a sketch of a
+sample, the sample's own CDF error; :func:`sketch_cdf_error`).
 A categorical column is its frequency table. Both carry the moments and counts a baseline reports.
 """
 
@@ -15,16 +16,45 @@ from typing import Any
 
 import numpy as np
 
+from spark_mlops.quality.analyzers.sketches import kll_rank_error
+
 __all__ = [
+    "CDF_ERROR_ALPHA",
+    "DEFAULT_SKETCH_K",
     "DISCRETE_MAX_DISTINCT",
     "CategoricalDistribution",
     "ColumnDistribution",
     "NumericDistribution",
     "distribution_from_json",
+    "sketch_cdf_error",
 ]
 
 #: Numeric columns with at most this many distinct values are binned per value (Evidently uses 20).
 DISCRETE_MAX_DISTINCT = 20
+#: KLL accuracy of profiles and baselines (rank error 1.33 %, :func:`kll_rank_error`).
+DEFAULT_SKETCH_K = 200
+#: Each part of :func:`sketch_cdf_error` holds with probability at least ``1 - CDF_ERROR_ALPHA``.
+CDF_ERROR_ALPHA = 0.01
+
+
+def sketch_cdf_error(k: int, sketched: int, present: int, *, compacted: bool = True) -> float:
+    """Bound on the CDF error of a sketch-mode column, each part with probability ``1 − CDF_ERROR_ALPHA``.
+
+    Args:
+        k: The KLL sketch's accuracy parameter.
+        sketched: Values the sketch read (a uniform sample's size when the column was sampled).
+        present: The column's present values.
+        compacted: False when the sketch kept every value it read (one level): no rank error then.
+
+    Returns:
+        The KLL rank error (:func:`kll_rank_error`) plus, when ``sketched < present``, the
+        Dvoretzky–Kiefer–Wolfowitz bound with Massart's constant (1990) on the CDF error of
+        ``sketched`` uniform draws: ``sqrt(ln(2/α) / (2·sketched))``.
+    """
+    error = kll_rank_error(k) if compacted else 0.0
+    if 0 < sketched < present:
+        error += math.sqrt(math.log(2.0 / CDF_ERROR_ALPHA) / (2.0 * sketched))
+    return error
 
 
 @dataclass(frozen=True)
@@ -45,6 +75,8 @@ class NumericDistribution:
             (not measured) in sketch mode.
         exact: True when ``points``/``weights`` are the exact value counts.
         integral: True when the source column has an integral type.
+        cdf_error: Bound on ``|cdf(x) − true CDF(x)|`` over all ``x`` (0 in exact mode;
+            :func:`sketch_cdf_error`). Drift's ``ks`` test subtracts it before its p-value.
     """
 
     points: np.ndarray
@@ -59,6 +91,7 @@ class NumericDistribution:
     distinct: int | None
     exact: bool
     integral: bool = False
+    cdf_error: float = 0.0
     kind: str = field(default="numeric", init=False)
 
     @property
@@ -97,6 +130,7 @@ class NumericDistribution:
             "distinct": self.distinct,
             "exact": self.exact,
             "integral": self.integral,
+            "cdf_error": self.cdf_error,
         }
 
     @classmethod
@@ -111,6 +145,7 @@ class NumericDistribution:
         moments: tuple[float, float, float, float, float] | None = None,
         count: int | None = None,
         distinct: int | None = None,
+        cdf_error: float = 0.0,
     ) -> NumericDistribution:
         """Build from (possibly repeated, unsorted) points and weights.
 
@@ -124,6 +159,7 @@ class NumericDistribution:
                 points when omitted (exact only then).
             count: Number of present values (default: sum of weights).
             distinct: Distinct count (default: number of distinct points in exact mode, else None).
+            cdf_error: Bound on the CDF error (sketch mode; :func:`sketch_cdf_error`).
         """
         pts = np.asarray(points, dtype=float)
         wts = np.asarray(weights, dtype=float)
@@ -154,6 +190,7 @@ class NumericDistribution:
             distinct=(len(uniq) if exact else None) if distinct is None else int(distinct),
             exact=exact,
             integral=integral,
+            cdf_error=0.0 if exact else float(cdf_error),
         )
 
 
@@ -240,7 +277,15 @@ def distribution_from_json(data: dict[str, Any]) -> ColumnDistribution:
         distinct=None if data.get("distinct") is None else int(data["distinct"]),
         exact=bool(data["exact"]),
         integral=bool(data.get("integral", False)),
+        cdf_error=_stored_cdf_error(data.get("cdf_error"), bool(data["exact"])),
     )
+
+
+def _stored_cdf_error(value: Any, exact: bool) -> float:
+    """A stored CDF error; profiles saved before it was stored get the default sketch's rank error."""
+    if exact:
+        return 0.0
+    return kll_rank_error(DEFAULT_SKETCH_K) if value is None else float(value)
 
 
 def _key(value: float, integral: bool) -> str:

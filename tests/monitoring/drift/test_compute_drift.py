@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from pyspark.sql import functions as F
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
@@ -126,6 +127,34 @@ def test_no_false_alarm_on_an_undrifted_sample(spark) -> None:  # type: ignore[n
     assert {r.mode for r in result.rows if r.column == "x"} == {"sketch"}
     assert result.drifted_columns == [], [(r.column, r.method, r.statistic, r.p_value) for r in result.rows]
     assert not result.dataset_drift
+    # KS's p-value is Kolmogorov's (SciPy kstwobign) at the measured distance less both sides' CDF
+    # error: each side's sketch read all 3000 values, so that is DataSketches' 2.296 / 200^0.9723.
+    ks = next(r for r in result.rows if r.method == "ks")
+    eps = 2.296 / 200**0.9723
+    assert result.current.columns["x"].cdf_error == pytest.approx(eps)  # type: ignore[union-attr]
+    assert ks.p_value == pytest.approx(stats.kstwobign.sf(math.sqrt(1500) * max(0.0, ks.statistic - 2 * eps)))
+
+
+def test_sketch_mode_ks_keeps_large_undrifted_tables_quiet_and_finds_a_small_shift(spark) -> None:  # type: ignore[no-untyped-def]
+    # 200 k rows a side: KS's critical distance at α = 0.05 is 1.358 · √(2 / 200 000) = 0.0043, a third
+    # of one sketch's rank error (1.33 % at k = 200). Without the CDF errors in the p-value, sketch
+    # noise alone would read as drift.
+    n = 200_000
+    ref, same, shifted = (
+        spark.range(n, numPartitions=2).select((F.randn(seed) + shift).alias("x"))
+        for seed, shift in ((1, 0.0), (2, 0.0), (3, 0.1))
+    )
+    ref_np, same_np, shifted_np = (df.toPandas()["x"].to_numpy() for df in (ref, same, shifted))
+    assert stats.ks_2samp(ref_np, same_np).pvalue > 0.05 > stats.ks_2samp(ref_np, shifted_np).pvalue
+    profile = profile_columns(ref, exact_max_rows=1000)
+    quiet = compute_drift(profile, same, methods="ks", exact_max_rows=1000).rows[0]
+    found = compute_drift(profile, shifted, methods="ks", exact_max_rows=1000).rows[0]
+    assert quiet.mode == found.mode == "sketch"
+    assert not quiet.drifted and quiet.p_value > 0.05  # type: ignore[operator]
+    # A 0.1 σ shift (true KS distance 2·Φ(0.05) − 1 = 0.040) stays far beyond the sketches' error.
+    assert found.drifted and found.p_value < 1e-6  # type: ignore[operator]
+    for row, cur_np in ((quiet, same_np), (found, shifted_np)):
+        assert row.statistic == pytest.approx(stats.ks_2samp(ref_np, cur_np).statistic, abs=2 * 0.0165)
 
 
 def test_skips_and_errors(spark) -> None:  # type: ignore[no-untyped-def]

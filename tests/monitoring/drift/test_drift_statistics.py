@@ -166,7 +166,38 @@ def test_evaluate_decisions_and_roundtrip() -> None:
     np.testing.assert_array_equal(back.points, num.points)
     assert back.count == 4 and back.mean == pytest.approx(2.125)
     assert distribution_from_json(c.to_json()) == c
+    assert back.cdf_error == 0.0
     with pytest.raises(InvalidArgumentError, match="ks"):
         from spark_mlops.monitoring.drift.methods import check_method
 
         check_method("ks", "country", r)
+
+
+def test_sketch_mode_ks_takes_its_p_value_from_the_distance_less_the_cdf_errors() -> None:
+    rng = np.random.default_rng(3)
+    ref_v, cur_v = rng.normal(0.0, 1.0, 5000), rng.normal(0.1, 1.0, 5000)
+
+    def sketched(values: np.ndarray, error: float) -> NumericDistribution:
+        # Stand-ins for sketches: the values themselves, marked sketch mode with a stated CDF error.
+        return NumericDistribution.from_points(values, np.ones(len(values)), exact=False, cdf_error=error)
+
+    d = stats.ks_2samp(ref_v, cur_v).statistic
+    r, c = sketched(ref_v, 0.004), sketched(cur_v, 0.006)
+    out = evaluate("ks", r, c)
+    # The statistic is the measured one; the p-value is Kolmogorov's at the smallest distance the true
+    # CDFs can have, D − 0.004 − 0.006 (SciPy's kstwobign as the reference).
+    assert out.statistic == pytest.approx(d)
+    assert out.p_value == pytest.approx(stats.kstwobign.sf(math.sqrt(2500) * max(0.0, d - 0.01)))
+    assert evaluate("ks", exact(ref_v), exact(cur_v)).p_value == pytest.approx(
+        stats.kstwobign.sf(math.sqrt(2500) * d)
+    )
+    # A distance inside the error bounds proves nothing: p = 1 and no drift, where exact data drifts.
+    assert evaluate("ks", exact(ref_v), exact(cur_v)).drifted
+    loose = evaluate("ks", sketched(ref_v, d), sketched(cur_v, 0.0))
+    assert loose.p_value == pytest.approx(1.0) and not loose.drifted
+    # Exact mode has no error; JSON keeps the sketch's, and a profile stored before the field existed
+    # reads with the default sketch's (DataSketches' fit 2.296 / k^0.9723 at k = 200).
+    assert exact(ref_v).cdf_error == 0.0
+    assert distribution_from_json(r.to_json()).cdf_error == 0.004
+    old = {key: value for key, value in r.to_json().items() if key != "cdf_error"}
+    assert distribution_from_json(old).cdf_error == pytest.approx(2.296 / 200**0.9723)
