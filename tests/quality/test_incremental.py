@@ -378,3 +378,33 @@ def test_on_delta_resolves_the_version_without_a_spark_job(spark, history, count
     assert suite._data.count() == len(history["frames"][2])
     with pytest.raises(DeltaVersionError, match="no version 9"):
         VerificationSuite(spark).on_delta(path, version=9)
+
+
+def test_a_where_that_stops_analyzing_fails_alone_on_an_append(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # An append checks its hashed groupings one by one only when their shared job fails. A session
+    # function that is gone by the next run makes one where stop analyzing: that grouping fails with
+    # the function's name, the others stay incremental and exact.
+    path = str(tmp_path / "table")
+    repo = DeltaStateRepository(spark, tmp_path / "states")
+    spark.sql("CREATE OR REPLACE TEMPORARY FUNCTION in_x(c STRING) RETURNS BOOLEAN RETURN c = 'x'")
+    bad = Uniqueness("id", where="in_x(cat)")
+    analyzers = [Mean("a"), Uniqueness("id"), Uniqueness(["id", "cat"]), bad]
+    _append(spark, path, V0)
+    first = _run(spark, path, repo, analyzers)
+    frame = _frame(V0)
+    in_x = frame.loc[frame["cat"] == "x", "id"].dropna()
+    assert math.isclose(first.metrics[bad].value, (in_x.value_counts() == 1).sum() / in_x.size)
+    spark.sql("DROP TEMPORARY FUNCTION in_x")
+    _append(spark, path, V1)
+    result = _run(spark, path, repo, analyzers)
+    assert result.incremental.mode == "incremental"
+    assert not result.metrics[bad].is_success and "in_x" in str(result.metrics[bad].failure)
+    both = pd.concat([frame, _frame(V1)])
+    ids = both["id"].dropna()
+    assert math.isclose(result.metrics[Uniqueness("id")].value, (ids.value_counts() == 1).sum() / ids.size)
+    pairs = both[both["id"].notna() | both["cat"].notna()]  # a partial NULL is a value
+    pair_counts = pairs.groupby(["id", "cat"], dropna=False).size()
+    assert math.isclose(
+        result.metrics[Uniqueness(["id", "cat"])].value, (pair_counts == 1).sum() / len(pairs)
+    )
+    assert math.isclose(result.metrics[Mean("a")].value, both["a"].mean())
