@@ -31,7 +31,8 @@ def test_profiles_match_pandas(spark, count_jobs) -> None:  # type: ignore[no-un
     assert px.approximate_num_distinct_values == pytest.approx(xs.nunique(), rel=0.05)
     assert px.histogram is None  # > 120 distinct values
     assert px.approx_percentiles is not None and len(px.approx_percentiles) == 100
-    assert px.approx_percentiles[49] == pytest.approx(np.quantile(xs, 0.5), abs=0.1)  # KLL, exact at n ≤ k
+    # KLL over 360 values compacts at k = 200: the median is off by at most 1.33 % in rank, inside 0.1 here.
+    assert px.approx_percentiles[49] == pytest.approx(np.quantile(xs, 0.5), abs=0.1)
     pc = profiles["code"]
     vc = pdf["code"].value_counts()
     assert pc.type_counts == {
