@@ -97,7 +97,9 @@ def report_markdown(timings: Sequence[Timing], header: str, repeat: int) -> str:
         "",
         "Each case: one run in a job group to count Spark jobs (the warm-up), then "
         f"{repeat} timed runs (min / median seconds); `runs` below {repeat} marks a case whose first "
-        "run exceeded the time budget: its one cold run is its time. Data: `generate_reviews` (seed 1; "
+        "run exceeded the time budget: its one cold run is its time. The floors, (a), (b), (u) and GE "
+        "are timed in interleaved rounds (each round runs every one of them once, in a rotated order), "
+        "so a change of load moves them alike. Data: `generate_reviews` (seed 1; "
         "0.1 % duplicate ids, 0.1 % negative years, 0.1 % NULL marketplaces) written to Delta, read "
         "back and cached on the 5 columns the suite reads before timing. `× floor` is min seconds over "
         "the min of the workload's floor in the same engine's Spark (Deequ: its own process): the bare "

@@ -41,7 +41,7 @@ from pyspark.sql import functions as F
 
 from bench import workloads as wl
 from bench.report import machine, report_markdown, verdict_disagreements, write_report
-from bench.timing import Timing, count_jobs, timed
+from bench.timing import Timing, count_jobs, timed, timed_rounds
 from spark_mlops.datasets import MARKETPLACES, ReviewDefects, generate_reviews
 from spark_mlops.quality import Check, CheckLevel, VerificationSuite
 
@@ -210,6 +210,7 @@ def ge_runner(df: DataFrame, rows: int, workload: str) -> Callable[[], dict[str,
 # -- the run --------------------------------------------------------------------------------------
 #: Runs one case: (label for the log, the call) → (seconds per run, Spark jobs of one run, last result).
 Clock = Callable[[str, Callable[[], Any]], tuple[list[float], int, Any]]
+Rounds = Callable[[Sequence[tuple[str, Callable[[], Any]]]], dict[str, tuple[list[float], int, Any]]]
 
 
 def run_bench(
@@ -236,11 +237,18 @@ def run_bench(
         log.info("%s: min %.3f s over %d run(s), %d job(s)", label, min(seconds), len(seconds), jobs)
         return seconds, jobs, result
 
+    def rounds(cases: Sequence[tuple[str, Callable[[], Any]]]) -> dict[str, tuple[list[float], int, Any]]:
+        log.info("interleaved rounds of %d cases: start", len(cases))
+        out = timed_rounds(spark, cases, repeat, warmup, budget)
+        for label, (seconds, jobs, _) in out.items():
+            log.info("%s: min %.3f s over %d run(s), %d job(s)", label, min(seconds), len(seconds), jobs)
+        return out
+
     timings: list[Timing] = []
     for rows in rows_list:
         n_wide = wide_rows or max(1, rows // 10)
         df, path = load_reviews(spark, rows, data_dir, partitions)
-        timings.extend(_in_process(spark, df, rows, clock, workloads, peers))
+        timings.extend(_in_process(spark, df, rows, rounds, workloads, peers))
         wide_path = data_dir / f"wide_{n_wide}"
         if "c" in workloads:
             wide = wl.cached_delta(spark, wide_path, partial(wl.wide_table, spark, n_wide, partitions))
@@ -267,29 +275,35 @@ def _in_process(
     spark: SparkSession,
     df: DataFrame,
     rows: int,
-    clock: Clock,
+    rounds: Rounds,
     workloads: Sequence[str],
     peers: Sequence[str],
 ) -> list[Timing]:
-    """Floors, our engine and GE on one cached table."""
-    timings = []
-    for name, fn in (("bare scan", lambda: bare_scan(df)), ("bare group-by", lambda: bare_group_by(df))):
-        seconds, jobs, _ = clock(f"{rows:,} rows, {name}", fn)
-        timings.append(Timing("floor", name, rows, seconds, jobs))
+    """Floors, our engine and GE on one cached table, timed in interleaved rounds (they are compared
+    with each other: :func:`~bench.timing.timed_rounds`)."""
+    cases: list[tuple[str, Callable[[], Any]]] = [
+        ("bare scan", lambda: bare_scan(df)),
+        ("bare group-by", lambda: bare_group_by(df)),
+    ]
+    engines: dict[str, tuple[str, str]] = {"bare scan": ("floor", ""), "bare group-by": ("floor", "")}
     for workload in ("a", "b", "u"):
         if workload not in workloads:
             continue
-        floor = "bare group-by" if workload == "u" else "bare scan"
-        label = f"{rows:,} rows, {LABELS[workload]}"
-        seconds, jobs, verdicts = clock(
-            f"{label}, spark_mlops", lambda w=workload: run_ours(spark, df, rows, w)
-        )
-        timings.append(Timing("spark_mlops", LABELS[workload], rows, seconds, jobs, verdicts, floor=floor))
+        ours = f"{LABELS[workload]}, spark_mlops"
+        cases.append((ours, lambda w=workload: run_ours(spark, df, rows, w)))
+        engines[ours] = ("spark_mlops", workload)
         if "ge" in peers:
-            seconds, jobs, verdicts = clock(f"{label}, great_expectations", ge_runner(df, rows, workload))
-            timings.append(
-                Timing("great_expectations", LABELS[workload], rows, seconds, jobs, verdicts, floor=floor)
-            )
+            theirs = f"{LABELS[workload]}, great_expectations"
+            cases.append((theirs, ge_runner(df, rows, workload)))
+            engines[theirs] = ("great_expectations", workload)
+    timings = []
+    for label, (seconds, jobs, result) in rounds(cases).items():
+        engine, workload = engines[label]
+        if engine == "floor":
+            timings.append(Timing("floor", label, rows, seconds, jobs))
+            continue
+        floor = "bare group-by" if workload == "u" else "bare scan"
+        timings.append(Timing(engine, LABELS[workload], rows, seconds, jobs, result, floor=floor))
     return timings
 
 
