@@ -296,6 +296,7 @@ def _in_process(
             theirs = f"{LABELS[workload]}, great_expectations"
             cases.append((theirs, ge_runner(df, rows, workload)))
             engines[theirs] = ("great_expectations", workload)
+    log.info("%s rows: floors, ours and GE in interleaved rounds", f"{rows:,}")
     timings = []
     for label, (seconds, jobs, result) in rounds(cases).items():
         engine, workload = engines[label]

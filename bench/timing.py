@@ -104,23 +104,22 @@ def timed_rounds(
     Returns:
         Per label: the seconds of each timed run, the Spark jobs of one run and the last result.
     """
-    out: dict[str, tuple[list[float], int, Any]] = {}
+    seconds: dict[str, list[float]] = {}
+    jobs: dict[str, int] = {}
+    last: dict[str, Any] = {}
     looping: list[tuple[str, Callable[[], Any]]] = []
     for label, fn in cases:
         start = time.perf_counter()
-        jobs, result = count_jobs(spark, fn)
+        jobs[label], last[label] = count_jobs(spark, fn)
         first = time.perf_counter() - start
-        out[label] = ([] if warmup else [first], jobs, result)
-        if budget is not None and first > budget:
-            out[label] = ([first], jobs, result)
-        else:
+        over = budget is not None and first > budget
+        seconds[label] = [first] if over or not warmup else []
+        if not over:
             looping.append((label, fn))
     for turn in range(repeat - (0 if warmup else 1)):
         shift = turn % len(looping) if looping else 0
         for label, fn in looping[shift:] + looping[:shift]:
             start = time.perf_counter()
-            result = fn()
-            seconds, jobs, _ = out[label]
-            seconds.append(time.perf_counter() - start)
-            out[label] = (seconds, jobs, result)
-    return out
+            last[label] = fn()
+            seconds[label].append(time.perf_counter() - start)
+    return {label: (seconds[label], jobs[label], last[label]) for label, _ in cases}

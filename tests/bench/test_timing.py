@@ -19,11 +19,12 @@ def test_rounds_interleave_the_cases_and_rotate_their_order(spark) -> None:  # t
 
     def slow() -> str:
         calls.append("slow")
-        time.sleep(0.3)
+        time.sleep(2.1)
         return "done"
 
+    spark.range(1).count()  # a cold session's first job must not read as over the budget
     cases = [("a", case("a", 10)), ("slow", slow), ("b", case("b", 20))]
-    out = timed_rounds(spark, cases, repeat=3, warmup=True, budget=0.2)
+    out = timed_rounds(spark, cases, repeat=3, warmup=True, budget=2.0)
     # One job-counted warm-up each, then three rounds of the cases under the budget, rotated by one.
     assert calls == ["a", "slow", "b", "a", "b", "b", "a", "a", "b"]
     assert {label: (len(s), jobs, result) for label, (s, jobs, result) in out.items()} == {
@@ -31,7 +32,7 @@ def test_rounds_interleave_the_cases_and_rotate_their_order(spark) -> None:  # t
         "slow": (1, 0, "done"),  # over the budget: its one cold run is its time
         "b": (3, 1, 20),
     }
-    assert out["slow"][0][0] >= 0.3 and all(s > 0 for s in out["a"][0] + out["b"][0])
+    assert out["slow"][0][0] >= 2.1 and all(s > 0 for s in out["a"][0] + out["b"][0])
 
     calls.clear()
     # Without a warm-up the job-counted run is the first timed one.
