@@ -73,17 +73,7 @@ def timed(
 
     Bench code, not library code: it may set a job group to count jobs with the status tracker.
     """
-    start = time.perf_counter()
-    jobs, result = count_jobs(spark, fn)
-    first = time.perf_counter() - start
-    if budget is not None and first > budget:
-        return [first], jobs, result
-    seconds = [] if warmup else [first]
-    while len(seconds) < repeat:
-        start = time.perf_counter()
-        result = fn()
-        seconds.append(time.perf_counter() - start)
-    return seconds, jobs, result
+    return timed_rounds(spark, [("", fn)], repeat, warmup, budget)[""]
 
 
 def timed_rounds(
@@ -93,7 +83,7 @@ def timed_rounds(
     warmup: bool = True,
     budget: float | None = None,
 ) -> dict[str, tuple[list[float], int, Any]]:
-    """:func:`timed` for cases compared with each other, in interleaved rounds.
+    """:func:`timed` for cases compared with each other, in interleaved rounds (one case: :func:`timed`).
 
     Each case first runs once (job count, warm-up, ``budget`` as in :func:`timed`); then every round
     times each remaining case once, the order rotated by one each round. A change of load during the
