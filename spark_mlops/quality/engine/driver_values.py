@@ -31,7 +31,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import BinaryType, DataType, StringType
 
-from spark_mlops.quality.analyzers.base import column
+from spark_mlops.quality.analyzers.base import sql_column
 from spark_mlops.quality.analyzers.grouping import GroupSummary
 from spark_mlops.quality.engine.overlap import keys_job_starts
 from spark_mlops.quality.engine.unique_keys import recount_repeated
@@ -52,6 +52,8 @@ MIN_VALUE_BYTES = 16
 #: Bytes a row costs on the driver besides its value: the 64-bit hash, the string offset, validity.
 _ROW_OVERHEAD = 13
 _HASH, _VALUE = "h", "v"
+#: Low hash bits indexing the pre-filter of :func:`_rows_of`.
+_FILTER_BITS = 20
 
 
 def _shippable(dtype: DataType) -> bool:
@@ -73,6 +75,24 @@ def value_cap(dtype: DataType, rows: int, max_keys: int) -> int | None:
     return cap if cap >= MIN_VALUE_BYTES else None
 
 
+def _rows_of(hashes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions of the entries of ``hashes`` that are in ``wanted`` (sorted, unique).
+
+    Why not ``pyarrow.compute.is_in`` on every row: its hash-set probe costs ≈ 12 ms per million rows.
+    A look-up of the low :data:`_FILTER_BITS` bits in a 1 MB table (it stays in the CPU cache) costs
+    ≈ 4 ms and lets through only a ``len(wanted) / 2**20`` share of the other rows; only those
+    candidates are probed exactly.
+    """
+    if not len(wanted):
+        return np.zeros(0, dtype=np.int64)
+    low = np.uint64((1 << _FILTER_BITS) - 1)
+    table = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    table[wanted.view(np.uint64) & low] = True
+    candidates = np.flatnonzero(table[hashes.view(np.uint64) & low])
+    exact = pc.is_in(pa.array(hashes[candidates]), value_set=pa.array(wanted))
+    return candidates[exact.to_numpy(zero_copy_only=False)]
+
+
 def values_on_driver_summary(scoped: DataFrame, name: str, key: Column, cap: int) -> GroupSummary:
     """The exact :class:`GroupSummary` of column ``name`` over ``scoped`` (rows where it is present).
 
@@ -82,21 +102,18 @@ def values_on_driver_summary(scoped: DataFrame, name: str, key: Column, cap: int
         key: A 64-bit hash of the column (any hash: equal hashes are grouped on the values).
         cap: Values longer than this many bytes ship as NULL (only their hash).
     """
-    value = column(name)
+    value = sql_column(name)
+    shipped = F.expr(f"CASE WHEN octet_length({value}) <= {int(cap)} THEN {value} END")  # see grouping._key
     keys_job_starts()
-    table = scoped.select(
-        key.alias(_HASH), F.when(F.octet_length(value) <= F.lit(cap), value).alias(_VALUE)
-    ).toArrow()
-    hashes_col = table.column(_HASH)
-    chunks = [c.to_numpy(zero_copy_only=False) for c in hashes_col.chunks]
+    table = scoped.select(key.alias(_HASH), shipped.alias(_VALUE)).toArrow()
+    chunks = [c.to_numpy(zero_copy_only=False) for c in table.column(_HASH).chunks]
     hashes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
     rows = len(hashes)
-    hashes.sort()  # concatenate made a copy: the table keeps the row order
-    same = np.flatnonzero(hashes[1:] == hashes[:-1])
-    repeated = np.unique(hashes[same])
+    ordered = np.sort(hashes)
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    repeated = np.unique(ordered[same])
     # Rows whose hash is seen once hold a value seen once: final without looking at the value.
-    in_repeated = pc.is_in(hashes_col, value_set=pa.array(repeated))
-    suspects = table.filter(in_repeated)
+    suspects = table.take(pa.array(_rows_of(hashes, repeated)))
     singles = rows - suspects.num_rows
     summary = GroupSummary(singles, singles, singles, 0.0, 0)
     unshipped = pc.is_null(suspects.column(_VALUE))

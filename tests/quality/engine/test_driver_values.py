@@ -213,3 +213,18 @@ def test_driver_budget_of_the_session_applies(spark, texts, monkeypatch) -> None
     metrics = compute_metrics(df, [Uniqueness("id")])
     assert called == []
     assert metrics[Uniqueness("id")].value == pytest.approx(_reference(values)["Uniqueness"])
+
+
+def test_rows_of_finds_exactly_the_wanted_hashes() -> None:
+    # Hashes that share their low 20 bits with a wanted one (the pre-filter's table index) but differ
+    # above must not pass; every row of a wanted hash must, negative hashes included.
+    rng = np.random.default_rng(5)
+    hashes = rng.integers(-(2**63), 2**63 - 1, size=50_000, dtype=np.int64)
+    wanted = np.unique(hashes[rng.choice(len(hashes), size=300, replace=False)])
+    twins = (wanted[:100].view(np.uint64) ^ np.uint64(1 << 40)).view(np.int64)  # same low bits
+    hashes = np.concatenate([hashes, twins, wanted[:50]])
+    rng.shuffle(hashes)
+    found = driver_values._rows_of(hashes, wanted)
+    np.testing.assert_array_equal(found, np.flatnonzero(np.isin(hashes, wanted)))
+    assert len(found) == 350
+    assert len(driver_values._rows_of(hashes, wanted[:0])) == 0
