@@ -108,8 +108,9 @@ def hashed_summary(
             them itself to decide whether the keys fit on the driver.
     """
     first_sql, second_sql, any_present = _key(columns)
-    scope_sql = any_present if where is None else f"({any_present}) AND {sql_in_scope(where)}"
-    scoped = df.where(F.expr(scope_sql))
+    present = F.expr(any_present)
+    # The user's filter is parsed on its own, as in the scan job: its text cannot reach the presence test.
+    scoped = df.where(present if where is None else present & F.expr(sql_in_scope(where)))
     # A single integral column is its own exact 64-bit key: no hash, so nothing to re-count.
     dtype = _column_type(df, columns[0])
     injective = len(columns) == 1 and isinstance(dtype, (ByteType, ShortType, IntegerType, LongType))
