@@ -36,11 +36,11 @@ from pyspark.sql import types as T
 
 from spark_mlops.delta import TableVersion, read_delta, read_delta_versioned, write_delta
 from spark_mlops.errors import InvalidArgumentError
-from spark_mlops.quality.analyzers.sketches import kll_rank_error
 from spark_mlops.quality.profiles.distributions import (
     CategoricalDistribution,
     ColumnDistribution,
     NumericDistribution,
+    stored_cdf_error,
 )
 from spark_mlops.quality.profiles.profile import (
     DEFAULT_PROBE_ROWS,
@@ -148,10 +148,7 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
         points = [p for level in sketch["data"] for p in level]
         nan = math.nan
         exact = bool(sketch.get("exact", False))
-        # Documents written before cdf_error was stored: the rank error of their own k.
-        cdf_error = sketch.get("cdf_error")
-        if cdf_error is None:
-            cdf_error = 0.0 if exact else kll_rank_error(int(sketch["parameters"]["k"]))
+        cdf_error = stored_cdf_error(sketch.get("cdf_error"), exact, int(sketch["parameters"]["k"]))
         return NumericDistribution(
             points=np.asarray(points, dtype=float),
             weights=np.asarray(sketch["weights"], dtype=float),
@@ -165,7 +162,7 @@ def _distribution_from_feature(feature: dict[str, Any]) -> ColumnDistribution:
             distinct=_distinct_count(ns, sketch, len(points)),
             exact=exact,
             integral=feature["inferred_type"] == "Integral",
-            cdf_error=float(cdf_error),
+            cdf_error=cdf_error,
         )
     ss = feature["string_statistics"]
     dist = ss.get("distribution")

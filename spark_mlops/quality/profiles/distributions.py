@@ -27,6 +27,7 @@ __all__ = [
     "NumericDistribution",
     "distribution_from_json",
     "sketch_cdf_error",
+    "stored_cdf_error",
 ]
 
 #: Numeric columns with at most this many distinct values are binned per value (Evidently uses 20).
@@ -277,15 +278,21 @@ def distribution_from_json(data: dict[str, Any]) -> ColumnDistribution:
         distinct=None if data.get("distinct") is None else int(data["distinct"]),
         exact=bool(data["exact"]),
         integral=bool(data.get("integral", False)),
-        cdf_error=_stored_cdf_error(data.get("cdf_error"), bool(data["exact"])),
+        cdf_error=stored_cdf_error(data.get("cdf_error"), bool(data["exact"])),
     )
 
 
-def _stored_cdf_error(value: Any, exact: bool) -> float:
-    """A stored CDF error; profiles saved before it was stored get the default sketch's rank error."""
+def stored_cdf_error(value: Any, exact: bool, k: int = DEFAULT_SKETCH_K) -> float:
+    """A CDF error read back from a document (profile JSON, baseline).
+
+    Args:
+        value: The stored ``cdf_error``; None in documents written before it was stored.
+        exact: Whether the distribution is exact (then 0).
+        k: The KLL accuracy the document's sketch was built with: an old document gets its rank error.
+    """
     if exact:
         return 0.0
-    return kll_rank_error(DEFAULT_SKETCH_K) if value is None else float(value)
+    return kll_rank_error(k) if value is None else float(value)
 
 
 def _key(value: float, integral: bool) -> str:
